@@ -1,0 +1,2 @@
+/* cmd_run: not written yet. */
+typedef int ts_placeholder_cmd_run;

@@ -1,0 +1,2 @@
+/* cmd_validate: not written yet. */
+typedef int ts_placeholder_cmd_validate;

@@ -1,0 +1,2 @@
+/* dosing: not written yet. */
+typedef int ts_placeholder_dosing;

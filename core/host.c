@@ -1,0 +1,2 @@
+/* host: not written yet. */
+typedef int ts_placeholder_host;

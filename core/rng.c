@@ -1,0 +1,2 @@
+/* rng: not written yet. */
+typedef int ts_placeholder_rng;

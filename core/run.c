@@ -1,0 +1,2 @@
+/* run: not written yet. */
+typedef int ts_placeholder_run;

@@ -1,0 +1,2 @@
+/* scenario: not written yet. */
+typedef int ts_placeholder_scenario;

@@ -1,0 +1,2 @@
+/* sim: not written yet. */
+typedef int ts_placeholder_sim;

@@ -1,0 +1,2 @@
+/* store: not written yet. */
+typedef int ts_placeholder_store;

@@ -1,0 +1,2 @@
+/* system: not written yet. */
+typedef int ts_placeholder_system;

@@ -1,0 +1,2 @@
+/* units: not written yet. */
+typedef int ts_placeholder_units;

@@ -1,0 +1,2 @@
+/* version: not written yet. */
+typedef int ts_placeholder_version;

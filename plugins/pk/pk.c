@@ -1,0 +1,2 @@
+/* pk plugin: not written yet. */
+#include <twinsim/plugin.h>

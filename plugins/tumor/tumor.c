@@ -1,0 +1,2 @@
+/* tumor plugin: not written yet. */
+#include <twinsim/plugin.h>

@@ -1,0 +1,129 @@
+/* Helpers shared by the cmocka tests: see test_support.h. */
+#include "test_support.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+typedef struct buffer {
+  char *data;
+  size_t len, cap;
+} buffer;
+
+static void buffer_add(buffer *b, const char *data, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    b->cap = (b->len + n + 1) * 2;
+    b->data = realloc(b->data, b->cap);
+    if (!b->data)
+      abort();
+  }
+  memcpy(b->data + b->len, data, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+}
+
+ts_test_output ts_test_run(const char *const *argv) {
+  ts_test_output o = {.status = -1};
+  int out_pipe[2], err_pipe[2];
+  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0)
+    abort();
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  posix_spawn_file_actions_addclose(&fa, out_pipe[0]);
+  posix_spawn_file_actions_addclose(&fa, err_pipe[0]);
+  pid_t pid;
+  if (posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ) != 0)
+    abort();
+  posix_spawn_file_actions_destroy(&fa);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  buffer bufs[2] = {{0}, {0}};
+  buffer_add(&bufs[0], "", 0);
+  buffer_add(&bufs[1], "", 0);
+  struct pollfd fds[2] = {{.fd = out_pipe[0], .events = POLLIN}, {.fd = err_pipe[0], .events = POLLIN}};
+  int open_fds = 2;
+  while (open_fds > 0) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      abort();
+    }
+    for (int i = 0; i < 2; i++) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP)))
+        continue;
+      char chunk[4096];
+      ssize_t n = read(fds[i].fd, chunk, sizeof chunk);
+      if (n > 0) {
+        buffer_add(&bufs[i], chunk, (size_t)n);
+      } else {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        open_fds--;
+      }
+    }
+  }
+  int wstatus;
+  waitpid(pid, &wstatus, 0);
+  o.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+  o.out = bufs[0].data;
+  o.err = bufs[1].data;
+  return o;
+}
+
+void ts_test_output_free(ts_test_output *o) {
+  free(o->out);
+  free(o->err);
+  o->out = o->err = NULL;
+}
+
+const char *ts_test_path(const char *name, const char *ext) {
+  static char slots[8][1024];
+  static int next;
+  char *p = slots[next++ % 8];
+  snprintf(p, sizeof slots[0], "%s/%s-%ld.%s", TS_TEST_WORK_DIR, name, (long)getpid(), ext);
+  remove(p);
+  return p;
+}
+
+char *ts_test_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  buffer b = {0};
+  buffer_add(&b, "", 0);
+  char chunk[4096];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    buffer_add(&b, chunk, n);
+  fclose(f);
+  if (len)
+    *len = b.len;
+  return b.data;
+}
+
+int ts_test_write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "wb");
+  if (!f)
+    return -1;
+  size_t n = strlen(text);
+  int ok = fwrite(text, 1, n, f) == n;
+  return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+double ts_test_relerr(double a, double b, double floor) {
+  double scale = fabs(b) > floor ? fabs(b) : floor;
+  return fabs(a - b) / scale;
+}

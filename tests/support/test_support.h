@@ -1,0 +1,30 @@
+/* Helpers shared by the cmocka tests: run the CLI and capture what it prints, temporary paths, file reading. */
+#ifndef TWINSIM_TEST_SUPPORT_H
+#define TWINSIM_TEST_SUPPORT_H
+
+#include <stddef.h>
+
+/* The result of running a program: exit status (or 128 + signal number) and everything it printed. */
+typedef struct ts_test_output {
+  int status;
+  char *out; /* standard output, NUL-terminated */
+  char *err; /* standard error, NUL-terminated */
+} ts_test_output;
+
+/* Runs argv[0] (a path) with argv, no standard input, and waits; the caller frees with ts_test_output_free. */
+ts_test_output ts_test_run(const char *const *argv);
+void ts_test_output_free(ts_test_output *o);
+
+/* A fresh path TS_TEST_WORK_DIR/<name>-<pid>.<ext> (any old file removed); returns a static buffer per call slot. */
+const char *ts_test_path(const char *name, const char *ext);
+
+/* Reads a whole file (NUL-terminated) or returns NULL. */
+char *ts_test_read_file(const char *path, size_t *len);
+
+/* Writes text to path; returns 0 on success. */
+int ts_test_write_file(const char *path, const char *text);
+
+/* Relative error |a - b| / max(|b|, floor). */
+double ts_test_relerr(double a, double b, double floor);
+
+#endif
