@@ -1,2 +1,62 @@
-/* dosing: not written yet. */
-typedef int ts_placeholder_dosing;
+/* A patient's dose events: see dosing.h. */
+#include "dosing.h"
+
+#include <stdlib.h>
+
+size_t ts_dose_event_capacity(const ts_system *sys) {
+  size_t n = 0;
+  for (size_t k = 0; k < sys->n_doses; k++)
+    n += (size_t)sys->doses[k].count * (sys->doses[k].kind == TS_SC_BOLUS ? 1 : 2);
+  return n;
+}
+
+static int by_time(const void *pa, const void *pb) {
+  const ts_dose_event *a = pa, *b = pb;
+  if (a->time != b->time)
+    return a->time < b->time ? -1 : 1;
+  if (a->kind != b->kind)
+    return (int)a->kind - (int)b->kind;
+  return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* The value of the parameter a dose target names (F or lag), or `fallback` when it names none. */
+static double target_param(const ts_system *sys, const ts_dose_plan *p, const double *params, int lag) {
+  const ts_instance *in = &sys->inst[p->instance];
+  const ts_dose_target *t = &in->model->dose_targets[p->target];
+  const char *name = lag ? t->lag_time : t->bioavailability;
+  if (!name)
+    return lag ? 0.0 : 1.0;
+  return params[in->param_offset + (uint32_t)ts_model_param_index(in->model, name)];
+}
+
+size_t ts_dose_schedule(const ts_system *sys, const double *params, ts_dose_event *events) {
+  size_t n = 0;
+  for (size_t k = 0; k < sys->n_doses; k++) {
+    const ts_dose_plan *p = &sys->doses[k];
+    double f = target_param(sys, p, params, 0);
+    double lag = target_param(sys, p, params, 1);
+    double amount = f * p->amount;
+    for (long i = 0; i < p->count; i++) {
+      double t = p->start + lag + (double)i * p->interval;
+      ts_dose_event e = {.time = t, .plan = (uint32_t)k, .global_target = p->global_target, .amount = amount};
+      if (p->kind == TS_SC_BOLUS) {
+        e.kind = TS_DOSE_BOLUS;
+        e.seq = (uint32_t)n;
+        events[n++] = e;
+        continue;
+      }
+      double rate = p->kind == TS_SC_INFUSION_RATE ? p->rate : amount / p->duration;
+      double duration = p->kind == TS_SC_INFUSION_RATE ? amount / p->rate : p->duration;
+      e.rate = rate;
+      e.kind = TS_DOSE_INFUSION_START;
+      e.seq = (uint32_t)n;
+      events[n++] = e;
+      e.time = t + duration;
+      e.kind = TS_DOSE_INFUSION_STOP;
+      e.seq = (uint32_t)n;
+      events[n++] = e;
+    }
+  }
+  qsort(events, n, sizeof *events, by_time);
+  return n;
+}

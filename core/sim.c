@@ -1,2 +1,478 @@
-/* sim: not written yet. */
-typedef int ts_placeholder_sim;
+/* The scheduler: one virtual patient integrated with CVODE. See sim.h.
+ *
+ * Method: CVODE (Hindmarsh et al., SUNDIALS 6.4), BDF or Adams with a dense direct linear solver and a
+ * difference-quotient Jacobian, relative tolerance and per-state absolute tolerances from the system. The patient's
+ * time line is cut at every breakpoint (dose events, discrete steps, the horizon); CVODE gets a stop time at each
+ * and is restarted with CVodeReInit where the states or the right-hand side jump. */
+#include "sim.h"
+
+#include <cvode/cvode.h>
+#include <math.h>
+#include <nvector/nvector_serial.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sundials/sundials_context.h>
+#include <sunlinsol/sunlinsol_dense.h>
+#include <sunmatrix/sunmatrix_dense.h>
+
+#include "host.h"
+
+#define TS_SIM_MESSAGE_MAX 2048
+
+struct ts_sim {
+  const ts_system *sys;
+  ts_sim_options opt;
+
+  /* CVODE */
+  SUNContext ctx;
+  void *cvode;
+  N_Vector y;
+  N_Vector atol;
+  N_Vector constraints;
+  SUNMatrix jac;
+  SUNLinearSolver ls;
+
+  /* Per-patient working memory, sized once. */
+  double *bus;        /* n_states + n_outputs, see system.h */
+  double *inputs;     /* n_inputs */
+  double *params;     /* n_params */
+  double *dose_rates; /* n_dose_targets */
+  int *active_infusions;
+  double *step_due;   /* per instance: the next time its step() runs */
+  double *scratch;    /* n_states */
+  ts_eval *ev;        /* per instance, pointers into the arrays above */
+  void **instance;    /* per instance */
+  ts_host_impl *host; /* per instance */
+  ts_dose_event *events;
+  size_t events_cap;
+  double *values; /* n_output_times * n_recorded */
+
+  /* Failure of the current patient. */
+  int failed;
+  double failure_time;
+  char message[TS_SIM_MESSAGE_MAX];
+  char solver_message[TS_SIM_MESSAGE_MAX]; /* CVODE's last error text */
+  char detail[TS_SIM_MESSAGE_MAX];         /* what the right-hand side saw (plugin error, non-finite value) */
+};
+
+/* ---- Right-hand side ---------------------------------------------------------------------------------------- */
+
+static void gather_inputs(ts_sim *s, const ts_instance *in) {
+  const ts_link *links = s->sys->links;
+  for (uint32_t l = in->link_begin; l < in->link_end; l++) {
+    double v = s->bus[links[l].source] * links[l].factor;
+    s->inputs[links[l].input] = links[l].accumulate ? s->inputs[links[l].input] + v : v;
+  }
+}
+
+/* Notes what went wrong inside a callback, for the failure message if the solver gives up. */
+static void note_detail(ts_sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note_detail(ts_sim *s, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(s->detail, sizeof s->detail, fmt, ap);
+  va_end(ap);
+}
+
+static int callback_status(ts_sim *s, size_t i, int rc, const char *callback, double t) {
+  if (rc == TS_OK)
+    return 0;
+  ts_host_impl *h = &s->host[i];
+  note_detail(s, "%s %s of %s/%s at t = %.9g d %s", s->sys->inst[i].name, callback, s->sys->inst[i].lib->name,
+              s->sys->inst[i].model->name, t, rc > 0 ? "asked for a smaller step" : "failed");
+  if (h->has_error) {
+    size_t used = strlen(s->detail);
+    snprintf(s->detail + used, sizeof s->detail - used, ": %s", h->error);
+  }
+  return rc > 0 ? 1 : -1;
+}
+
+/* Computes every output at (t, y) into the bus, in dependency order; with ydot, also the derivatives. */
+static int evaluate(ts_sim *s, double t, const double *y, double *ydot) {
+  const ts_system *sys = s->sys;
+  memcpy(s->bus, y, sys->n_states * sizeof *y);
+  for (size_t c = 0; c < sys->n_output_calls; c++) {
+    uint32_t i = sys->output_calls[c];
+    const ts_instance *in = &sys->inst[i];
+    ts_eval *e = &s->ev[i];
+    gather_inputs(s, in);
+    e->t = t;
+    e->derivatives = NULL;
+    int rc = in->model->compute_outputs(s->instance[i], e);
+    if (rc != TS_OK)
+      return callback_status(s, i, rc, "compute_outputs", t);
+  }
+  if (!ydot)
+    return 0;
+  for (size_t i = 0; i < sys->n_inst; i++) {
+    const ts_instance *in = &sys->inst[i];
+    if (in->model->n_states == 0)
+      continue;
+    ts_eval *e = &s->ev[i];
+    gather_inputs(s, in);
+    e->t = t;
+    e->derivatives = ydot + in->state_offset;
+    int rc = in->model->compute_derivatives(s->instance[i], e);
+    if (rc != TS_OK)
+      return callback_status(s, i, rc, "compute_derivatives", t);
+  }
+  for (size_t k = 0; k < sys->n_states; k++)
+    if (!isfinite(ydot[k])) {
+      note_detail(s, "the derivative of %s is %g at t = %.9g d (state value %g)", sys->signals[k].name, ydot[k], t,
+                  y[k]);
+      return 1; /* recoverable: CVODE retries with a smaller step and reports if it cannot */
+    }
+  return 0;
+}
+
+static int cvode_rhs(sunrealtype t, N_Vector y, N_Vector ydot, void *user_data) {
+  return evaluate(user_data, t, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot));
+}
+
+static void cvode_error(int code, const char *module, const char *function, char *msg, void *user_data) {
+  ts_sim *s = user_data;
+  (void)module;
+  snprintf(s->solver_message, sizeof s->solver_message, "%s (%s, flag %d)", msg, function, code);
+}
+
+/* ---- Creation ----------------------------------------------------------------------------------------------- */
+
+static int check_flag(int flag, const char *call, ts_error *err) {
+  if (flag < 0)
+    return ts_fail(err, TS_E_INTERNAL, "%s failed with flag %d (%s)", call, flag, CVodeGetReturnFlagName(flag));
+  return 0;
+}
+
+static int setup_cvode(ts_sim *s, ts_error *err) {
+  const ts_system *sys = s->sys;
+  const ts_sc_solver *solver = &sys->scenario->solver;
+  sunindextype n = (sunindextype)sys->n_states;
+  if (SUNContext_Create(NULL, &s->ctx) != 0)
+    return ts_fail(err, TS_E_NOMEM, "SUNContext_Create failed");
+  if (n == 0)
+    return 0; /* a system of algebraic outputs only: nothing to integrate */
+  s->y = N_VNew_Serial(n, s->ctx);
+  s->atol = N_VNew_Serial(n, s->ctx);
+  s->cvode = CVodeCreate(solver->method == TS_SC_ADAMS ? CV_ADAMS : CV_BDF, s->ctx);
+  s->jac = SUNDenseMatrix(n, n, s->ctx);
+  if (!s->y || !s->atol || !s->cvode || !s->jac)
+    return ts_fail(err, TS_E_NOMEM, "out of memory creating the CVODE solver");
+  s->ls = SUNLinSol_Dense(s->y, s->jac, s->ctx);
+  if (!s->ls)
+    return ts_fail(err, TS_E_NOMEM, "out of memory creating the dense linear solver");
+  N_VConst(0.0, s->y);
+  memcpy(N_VGetArrayPointer(s->atol), sys->atol, sys->n_states * sizeof(double));
+  if (check_flag(CVodeInit(s->cvode, cvode_rhs, sys->scenario->start_days, s->y), "CVodeInit", err) ||
+      check_flag(CVodeSetUserData(s->cvode, s), "CVodeSetUserData", err) ||
+      check_flag(CVodeSetErrHandlerFn(s->cvode, cvode_error, s), "CVodeSetErrHandlerFn", err) ||
+      check_flag(CVodeSVtolerances(s->cvode, solver->rtol, s->atol), "CVodeSVtolerances", err) ||
+      check_flag(CVodeSetLinearSolver(s->cvode, s->ls, s->jac), "CVodeSetLinearSolver", err) ||
+      check_flag(CVodeSetMaxNumSteps(s->cvode, solver->max_steps), "CVodeSetMaxNumSteps", err))
+    return -1;
+  if (solver->max_step_days > 0 && check_flag(CVodeSetMaxStep(s->cvode, solver->max_step_days), "CVodeSetMaxStep", err))
+    return -1;
+  if (solver->nonnegative) {
+    if (!(s->constraints = N_VNew_Serial(n, s->ctx)))
+      return ts_fail(err, TS_E_NOMEM, "out of memory");
+    double *c = N_VGetArrayPointer(s->constraints);
+    for (size_t k = 0; k < sys->n_states; k++) {
+      const ts_signal *sig = &sys->signals[k];
+      c[k] = (sys->inst[sig->instance].model->states[sig->index].flags & TS_STATE_NONNEGATIVE) ? 1.0 : 0.0;
+    }
+    if (check_flag(CVodeSetConstraints(s->cvode, s->constraints), "CVodeSetConstraints", err))
+      return -1;
+  }
+  return 0;
+}
+
+static int alloc_buffers(ts_sim *s, ts_error *err) {
+  const ts_system *sys = s->sys;
+  size_t n_bus = sys->n_states + sys->n_outputs;
+  size_t n_values = sys->scenario->n_output_times * sys->n_recorded;
+#define TS_ALLOC(field, count) (s->field = calloc((count) ? (count) : 1, sizeof *s->field))
+  if (!TS_ALLOC(bus, n_bus) || !TS_ALLOC(inputs, sys->n_inputs) || !TS_ALLOC(params, sys->n_params) ||
+      !TS_ALLOC(dose_rates, sys->n_dose_targets) || !TS_ALLOC(active_infusions, sys->n_dose_targets) ||
+      !TS_ALLOC(step_due, sys->n_inst) || !TS_ALLOC(scratch, sys->n_states) || !TS_ALLOC(ev, sys->n_inst) ||
+      !TS_ALLOC(instance, sys->n_inst) || !TS_ALLOC(host, sys->n_inst) ||
+      !TS_ALLOC(values, n_values))
+    return ts_fail(err, TS_E_NOMEM, "out of memory");
+  s->events_cap = ts_dose_event_capacity(sys);
+  if (!TS_ALLOC(events, s->events_cap))
+    return ts_fail(err, TS_E_NOMEM, "out of memory");
+#undef TS_ALLOC
+  for (size_t i = 0; i < sys->n_inst; i++) {
+    const ts_instance *in = &sys->inst[i];
+    s->ev[i] = (ts_eval){.params = s->params + in->param_offset,
+                         .states = s->bus + in->state_offset,
+                         .inputs = s->inputs + in->input_offset,
+                         .dose_rates = s->dose_rates + in->dose_offset,
+                         .outputs = s->bus + sys->n_states + in->output_offset};
+  }
+  return 0;
+}
+
+static int create_instances(ts_sim *s, ts_error *err) {
+  const ts_system *sys = s->sys;
+  for (size_t i = 0; i < sys->n_inst; i++) {
+    const ts_instance *in = &sys->inst[i];
+    ts_host_init(&s->host[i], in->name, s->opt.verbosity);
+    if (!in->model->create)
+      continue;
+    void *instance = NULL;
+    if (in->model->create(&s->host[i].api, &instance) != TS_OK)
+      return ts_fail(err, TS_E_INPUT, "instance '%s' (%s/%s): create failed: %s", in->name, in->lib->name,
+                     in->model->name, s->host[i].has_error ? s->host[i].error : "(no message)");
+    s->instance[i] = instance;
+  }
+  return 0;
+}
+
+int ts_sim_create(const ts_system *sys, const ts_sim_options *opt, ts_sim **out, ts_error *err) {
+  ts_sim *s = calloc(1, sizeof *s);
+  if (!s)
+    return ts_fail(err, TS_E_NOMEM, "out of memory");
+  s->sys = sys;
+  s->opt = *opt;
+  if (alloc_buffers(s, err) || setup_cvode(s, err) || create_instances(s, err)) {
+    ts_sim_free(s);
+    return -1;
+  }
+  *out = s;
+  return 0;
+}
+
+void ts_sim_free(ts_sim *s) {
+  if (!s)
+    return;
+  for (size_t i = 0; s->instance && i < s->sys->n_inst; i++)
+    if (s->instance[i] && s->sys->inst[i].model->destroy)
+      s->sys->inst[i].model->destroy(s->instance[i]);
+  CVodeFree(&s->cvode);
+  SUNLinSolFree(s->ls);
+  SUNMatDestroy(s->jac);
+  N_VDestroy(s->y);
+  N_VDestroy(s->atol);
+  N_VDestroy(s->constraints);
+  SUNContext_Free(&s->ctx);
+  free(s->bus);
+  free(s->inputs);
+  free(s->params);
+  free(s->dose_rates);
+  free(s->active_infusions);
+  free(s->step_due);
+  free(s->scratch);
+  free(s->ev);
+  free(s->instance);
+  free(s->host);
+  free(s->events);
+  free(s->values);
+  free(s);
+}
+
+/* ---- One patient -------------------------------------------------------------------------------------------- */
+
+static int fail_patient(ts_sim *s, double t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail_patient(ts_sim *s, double t, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(s->message, sizeof s->message, fmt, ap);
+  va_end(ap);
+  s->failed = 1;
+  s->failure_time = t;
+  return -1;
+}
+
+static int fail_solver(ts_sim *s, int flag) {
+  double t = s->sys->scenario->start_days;
+  if (s->cvode)
+    CVodeGetCurrentTime(s->cvode, &t);
+  return fail_patient(s, t, "CVODE %s at t = %.9g d: %s%s%s", CVodeGetReturnFlagName(flag), t,
+                      s->solver_message[0] ? s->solver_message : "(no message)", s->detail[0] ? "; cause: " : "",
+                      s->detail);
+}
+
+/* Records the outputs at time t from states y into row `row`. */
+static int record(ts_sim *s, size_t row, double t, const double *y) {
+  const ts_system *sys = s->sys;
+  if (evaluate(s, t, y, NULL) != 0)
+    return fail_patient(s, t, "computing outputs at t = %.9g d: %s", t, s->detail);
+  double *out = s->values + row * sys->n_recorded;
+  for (size_t j = 0; j < sys->n_recorded; j++) {
+    out[j] = s->bus[sys->recorded[j]];
+    if (!isfinite(out[j]))
+      return fail_patient(s, t, "recorded signal %s is %g at t = %.9g d", sys->signals[sys->recorded[j]].name, out[j],
+                          t);
+  }
+  return 0;
+}
+
+static int init_patient(ts_sim *s, const ts_patient *p, double t0, double *y) {
+  const ts_system *sys = s->sys;
+  memcpy(s->params, p->params, sys->n_params * sizeof *s->params);
+  memcpy(s->inputs, sys->input_defaults, sys->n_inputs * sizeof *s->inputs);
+  memset(s->dose_rates, 0, sys->n_dose_targets * sizeof *s->dose_rates);
+  memset(s->active_infusions, 0, sys->n_dose_targets * sizeof *s->active_infusions);
+  s->failed = 0;
+  s->message[0] = s->solver_message[0] = s->detail[0] = '\0';
+  for (size_t i = 0; i < sys->n_inst; i++) {
+    const ts_instance *in = &sys->inst[i];
+    ts_host_begin_patient(&s->host[i], s->opt.seed, p->index, (uint32_t)i);
+    s->step_due[i] = in->step_days > 0 ? t0 + in->step_days : INFINITY;
+    if (in->model->init(s->instance[i], s->params + in->param_offset, t0, y + in->state_offset) != TS_OK)
+      return fail_patient(s, t0, "%s init of %s/%s failed: %s", in->name, in->lib->name, in->model->name,
+                          s->host[i].has_error ? s->host[i].error : "(no message)");
+  }
+  for (size_t k = 0; k < sys->n_states; k++)
+    if (!isfinite(y[k]))
+      return fail_patient(s, t0, "the initial value of %s is %g", sys->signals[k].name, y[k]);
+  return 0;
+}
+
+/* Applies a dose event to the states or the infusion rates. */
+static int apply_dose(ts_sim *s, const ts_dose_event *e, double *y) {
+  const ts_system *sys = s->sys;
+  const ts_dose_plan *plan = &sys->doses[e->plan];
+  const ts_instance *in = &sys->inst[plan->instance];
+  const ts_dose_target *target = &in->model->dose_targets[plan->target];
+  uint32_t g = e->global_target;
+  switch (e->kind) {
+  case TS_DOSE_BOLUS:
+    if (in->model->bolus) {
+      int rc = in->model->bolus(s->instance[plan->instance], plan->target, e->amount, e->time,
+                                s->params + in->param_offset, y + in->state_offset);
+      if (rc != TS_OK)
+        return fail_patient(s, e->time, "%s bolus into %s failed: %s", in->name, target->name,
+                            s->host[plan->instance].has_error ? s->host[plan->instance].error : "(no message)");
+    } else {
+      y[plan->state] += e->amount * plan->to_state;
+    }
+    break;
+  case TS_DOSE_INFUSION_START:
+    s->dose_rates[g] += e->rate;
+    s->active_infusions[g]++;
+    break;
+  case TS_DOSE_INFUSION_STOP:
+    /* Exact zero when nothing runs, so no rounding residue of the additions is left. */
+    s->dose_rates[g] = --s->active_infusions[g] > 0 ? s->dose_rates[g] - e->rate : 0.0;
+    break;
+  }
+  return 0;
+}
+
+/* Runs the discrete steps due at t. Sets *changed when a step changed a state. */
+static int run_steps(ts_sim *s, double t, double *y, int *changed) {
+  const ts_system *sys = s->sys;
+  int evaluated = 0;
+  for (size_t i = 0; i < sys->n_inst; i++) {
+    const ts_instance *in = &sys->inst[i];
+    if (!(s->step_due[i] <= t))
+      continue;
+    if (!evaluated && evaluate(s, t, y, NULL) != 0)
+      return fail_patient(s, t, "computing outputs for a discrete step at t = %.9g d: %s", t, s->detail);
+    evaluated = 1;
+    gather_inputs(s, in);
+    ts_eval *e = &s->ev[i];
+    e->t = t;
+    e->derivatives = NULL;
+    double *states = y + in->state_offset;
+    memcpy(s->scratch, states, in->model->n_states * sizeof *states);
+    int rc = in->model->step(s->instance[i], e, in->step_days, states);
+    if (rc != TS_OK)
+      return fail_patient(s, t, "%s step of %s/%s failed at t = %.9g d: %s", in->name, in->lib->name, in->model->name,
+                          t, s->host[i].has_error ? s->host[i].error : "(no message)");
+    if (memcmp(s->scratch, states, in->model->n_states * sizeof *states) != 0)
+      *changed = 1;
+    s->step_due[i] += in->step_days;
+  }
+  return 0;
+}
+
+static double next_breakpoint(const ts_sim *s, size_t n_events, size_t next_event, double end) {
+  double tb = end;
+  if (next_event < n_events && s->events[next_event].time < tb)
+    tb = s->events[next_event].time;
+  for (size_t i = 0; i < s->sys->n_inst; i++)
+    if (s->step_due[i] < tb)
+      tb = s->step_due[i];
+  return tb;
+}
+
+/* The patient's time line. Returns 0, or -1 when the patient failed (s->message says why). */
+static int integrate(ts_sim *s, const ts_patient *p, ts_sim_result *res) {
+  const ts_system *sys = s->sys;
+  const ts_scenario *sc = sys->scenario;
+  const double *times = sc->output_times;
+  size_t n_times = sc->n_output_times, next_out = 0, next_event = 0, n_applied = 0;
+  double t = sc->start_days;
+  double *y = sys->n_states ? N_VGetArrayPointer(s->y) : s->scratch;
+  if (init_patient(s, p, t, y) != 0)
+    return -1;
+  size_t n_events = ts_dose_schedule(sys, s->params, s->events);
+  int restart = 1;
+  for (;;) {
+    while (next_out < n_times && times[next_out] <= t) {
+      if (record(s, next_out, times[next_out], y) != 0)
+        return -1;
+      res->n_times = ++next_out;
+    }
+    if (t >= sc->end_days)
+      break;
+    while (next_event < n_events && s->events[next_event].time <= t) {
+      if (apply_dose(s, &s->events[next_event], y) != 0)
+        return -1;
+      /* Applied events are compacted to the front: events[0 .. n_applied) is the log. */
+      s->events[n_applied++] = s->events[next_event++];
+      res->n_events = n_applied;
+      restart = 1;
+    }
+    if (run_steps(s, t, y, &restart) != 0)
+      return -1;
+    double tb = next_breakpoint(s, n_events, next_event, sc->end_days);
+    if (sys->n_states == 0) {
+      t = tb;
+      continue;
+    }
+    if (restart) {
+      int flag = CVodeReInit(s->cvode, t, s->y);
+      if (flag < 0)
+        return fail_solver(s, flag);
+      restart = 0;
+    }
+    CVodeSetStopTime(s->cvode, tb);
+    double tret;
+    while (next_out < n_times && times[next_out] < tb) {
+      int flag = CVode(s->cvode, times[next_out], s->y, &tret, CV_NORMAL);
+      if (flag < 0)
+        return fail_solver(s, flag);
+      if (record(s, next_out, times[next_out], y) != 0)
+        return -1;
+      res->n_times = ++next_out;
+    }
+    int flag = CVode(s->cvode, tb, s->y, &tret, CV_NORMAL);
+    if (flag < 0)
+      return fail_solver(s, flag);
+    t = tb;
+  }
+  return 0;
+}
+
+int ts_sim_run(ts_sim *s, const ts_patient *p, ts_sim_result *res, ts_error *err) {
+  (void)err; /* nothing here can fail on the host's side once the simulator exists */
+  memset(res, 0, sizeof *res);
+  res->times = s->sys->scenario->output_times;
+  res->values = s->values;
+  res->events = s->events;
+  if (integrate(s, p, res) != 0) {
+    res->failed = 1;
+    res->failure_time = s->failure_time;
+    res->message = s->message;
+  }
+  if (s->cvode) {
+    CVodeGetNumSteps(s->cvode, &res->n_steps);
+    CVodeGetNumRhsEvals(s->cvode, &res->n_rhs_evals);
+    CVodeGetNumJacEvals(s->cvode, &res->n_jac_evals);
+  }
+  return 0;
+}

@@ -1,2 +1,62 @@
-/* cmd_run: not written yet. */
-typedef int ts_placeholder_cmd_run;
+/* twinsim run SCENARIO [-o FILE.db] [--force] [--quiet] [--verbose] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "run.h"
+
+/* "scenarios/demo.yaml" -> "demo.db" */
+static void default_output(const char *scenario, char *out, size_t cap) {
+  const char *base = strrchr(scenario, '/');
+  base = base ? base + 1 : scenario;
+  const char *dot = strrchr(base, '.');
+  int len = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+  snprintf(out, cap, "%.*s.db", len, base);
+}
+
+int ts_cmd_run(int argc, char **argv) {
+  const char *scenario = NULL;
+  char output[4096] = "";
+  ts_run_options opt = {.verbosity = TS_LOG_WARNING};
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+      if (++i >= argc)
+        return ts_cli_usage_error("%s needs a file name", a);
+      snprintf(output, sizeof output, "%s", argv[i]);
+    } else if (strcmp(a, "--force") == 0) {
+      opt.replace = 1;
+    } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+      opt.quiet = 1;
+    } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
+      opt.verbosity = TS_LOG_DEBUG;
+    } else if (a[0] == '-') {
+      return ts_cli_usage_error("run: unknown option '%s'", a);
+    } else if (!scenario) {
+      scenario = a;
+    } else {
+      return ts_cli_usage_error("run: one scenario at a time ('%s' and '%s')", scenario, a);
+    }
+  }
+  if (!scenario)
+    return ts_cli_usage_error("run: which scenario? usage: twinsim run SCENARIO [-o FILE.db]");
+  if (!output[0])
+    default_output(scenario, output, sizeof output);
+  opt.output_path = output;
+
+  ts_error err;
+  ts_error_clear(&err);
+  ts_loaded loaded;
+  if (ts_load(scenario, &loaded, &err) != 0)
+    return ts_cli_report(&err);
+  ts_run_summary summary;
+  int rc = ts_run(&loaded, &opt, &summary, &err);
+  ts_loaded_free(&loaded);
+  if (rc != 0)
+    return ts_cli_report(&err);
+  if (!opt.quiet)
+    printf("twinsim: %zu patient%s simulated, %zu failed, in %.3f s; results in %s\n", summary.n_patients,
+           summary.n_patients == 1 ? "" : "s", summary.n_failed, summary.seconds, output);
+  return summary.n_failed > 0 ? 1 : 0;
+}

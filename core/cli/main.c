@@ -1,3 +1,65 @@
-/* main: not written yet. */
-typedef int ts_placeholder_main;
-int main(void) { return 0; }
+/* twinsim: the command line entry point. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "version.h"
+#include <twinsim/plugin.h>
+
+static const char usage[] =
+    "usage: twinsim <command> [options]\n"
+    "\n"
+    "Oncology digital twins and virtual clinical trials.\n"
+    "\n"
+    "commands:\n"
+    "  run SCENARIO [-o FILE.db] [--force] [--quiet] [--verbose]\n"
+    "                      simulate the scenario and store the results in FILE.db\n"
+    "                      (default: the scenario's file name with .db, in the current folder)\n"
+    "  validate SCENARIO   parse the scenario, load its plugins and wire them; simulate nothing\n"
+    "  plugins [--describe PLUGIN/MODEL]\n"
+    "                      list the plugins found, or describe one model: parameters, states,\n"
+    "                      inputs, outputs and dose targets with their units\n"
+    "\n"
+    "options:\n"
+    "  -h, --help          this help\n"
+    "  --version           versions of twinsim, its plugin ABI and SUNDIALS\n"
+    "\n"
+    "exit status: 0 success, 1 a simulation failed, 2 bad input\n"
+    "plugins are searched in the scenario's plugin_path, $TWINSIM_PLUGIN_PATH (colon-separated) and the\n"
+    "bundled plugin folder. Documentation: docs/scenario.md, docs/storage.md, include/twinsim/plugin.h\n";
+
+int ts_cli_report(const ts_error *err) {
+  fprintf(stderr, "twinsim: %s: %s\n", ts_code_name(err->code), err->message);
+  return ts_code_exit_status(err->code);
+}
+
+int ts_cli_usage_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("twinsim: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputs("\n(see 'twinsim --help')\n", stderr);
+  va_end(ap);
+  return 2;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2)
+    return fputs(usage, stderr), 2;
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0)
+    return fputs(usage, stdout), 0;
+  if (strcmp(cmd, "--version") == 0) {
+    printf("twinsim %s\nplugin ABI %d.%d\n%s\n", ts_version(), TS_PLUGIN_ABI_MAJOR, TS_PLUGIN_ABI_MINOR,
+           ts_sundials_version());
+    return 0;
+  }
+  if (strcmp(cmd, "run") == 0)
+    return ts_cmd_run(argc - 2, argv + 2);
+  if (strcmp(cmd, "validate") == 0)
+    return ts_cmd_validate(argc - 2, argv + 2);
+  if (strcmp(cmd, "plugins") == 0)
+    return ts_cmd_plugins(argc - 2, argv + 2);
+  return ts_cli_usage_error("unknown command '%s'", cmd);
+}

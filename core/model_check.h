@@ -1,0 +1,14 @@
+/* Checks of a model's static description (plugin.h): what the loader refuses before a model is ever used. */
+#ifndef TWINSIM_CORE_MODEL_CHECK_H
+#define TWINSIM_CORE_MODEL_CHECK_H
+
+#include "error.h"
+#include <twinsim/plugin.h>
+
+/* Fails (TS_E_INPUT, message starting with `where`) on the first problem: names that are not identifiers or not
+ * unique, units that do not parse, defaults outside bounds, lower > upper, non-positive or non-finite nominal
+ * magnitudes, unknown flag bits or signal types, missing required callbacks, direct_inputs naming no input,
+ * dose targets naming no state or parameter or with a unit that does not convert to the state's. */
+int ts_model_check(const ts_model *m, const char *where, ts_error *err);
+
+#endif

@@ -1,0 +1,42 @@
+/* A whole run: scenario -> plugins -> wired system -> simulated patients -> results database. What the CLI's
+ * `run` and `validate` commands do, as library calls. */
+#ifndef TWINSIM_CORE_RUN_H
+#define TWINSIM_CORE_RUN_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "plugin_loader.h"
+#include "scenario.h"
+#include "system.h"
+
+/* A scenario loaded and resolved against its plugins. */
+typedef struct ts_loaded {
+  ts_scenario *scenario;
+  ts_plugin_set *plugins;
+  ts_system *system;
+} ts_loaded;
+
+/* Parses the scenario, loads its plugins and wires the system. TS_E_INPUT errors point into the scenario. */
+int ts_load(const char *scenario_path, ts_loaded *out, ts_error *err);
+void ts_loaded_free(ts_loaded *l); /* harmless on a zeroed or freed ts_loaded */
+
+typedef struct ts_run_options {
+  const char *output_path; /* the results database */
+  int replace;             /* overwrite an existing database */
+  int quiet;               /* print nothing but errors */
+  ts_log_level verbosity;  /* plugin log level shown */
+} ts_run_options;
+
+typedef struct ts_run_summary {
+  size_t n_patients;
+  size_t n_failed;
+  double seconds; /* wall-clock time of the simulation and storage */
+} ts_run_summary;
+
+/* Simulates every patient of a loaded scenario into a new database. A failed patient is recorded (status 'failed'
+ * with its message) and counted, and the run goes on; returns 0 then too. -1 only when the run itself could not
+ * be done (database, memory). */
+int ts_run(const ts_loaded *l, const ts_run_options *opt, ts_run_summary *summary, ts_error *err);
+
+#endif

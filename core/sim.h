@@ -1,0 +1,56 @@
+/* The scheduler: integrates one virtual patient of a wired system with CVODE.
+ *
+ * All instances' states form one ODE system (BDF or Adams, dense direct linear solver), integrated piecewise
+ * between breakpoints — dose events (boluses, infusion starts and stops) and discrete steps — with a stop time at
+ * each and a solver restart (CVodeReInit) wherever the states or the right-hand side jump. Outputs on the
+ * requested grid come from CVODE's interpolant, never from forcing small steps. At a time that is both an output
+ * time and an event time, the output is recorded before the event (a trough, as mrgsolve does by default).
+ *
+ * A simulator is one worker: it owns its CVODE memory, buffers and plugin instances, and reuses them from patient
+ * to patient (no allocation per patient). Several simulators may share one system on different threads. */
+#ifndef TWINSIM_CORE_SIM_H
+#define TWINSIM_CORE_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dosing.h"
+#include "error.h"
+#include "system.h"
+
+typedef struct ts_sim ts_sim;
+
+typedef struct ts_sim_options {
+  ts_log_level verbosity; /* plugin log messages above this level are dropped */
+  uint64_t seed;          /* the run's seed: with the patient index, keys every random stream */
+} ts_sim_options;
+
+typedef struct ts_patient {
+  uint64_t index;       /* 1-based position in the cohort; keys the patient's random streams */
+  const char *label;    /* e.g. the twin's id */
+  const double *params; /* sys->n_params values in declared units */
+} ts_patient;
+
+typedef struct ts_sim_result {
+  int failed;                  /* 1: the integration failed; message and failure_time say why and when */
+  double failure_time;         /* d */
+  const char *message;         /* owned by the simulator, valid until its next run */
+  size_t n_times;              /* output rows recorded (fewer than planned when failed) */
+  const double *times;         /* d */
+  const double *values;        /* n_times * sys->n_recorded, row-major, in each signal's unit */
+  const ts_dose_event *events; /* the dose events applied, in order */
+  size_t n_events;
+  long n_steps, n_rhs_evals, n_jac_evals; /* CVODE statistics */
+} ts_sim_result;
+
+/* Creates a worker for sys: CVODE memory, buffers, and one instance of every model (create()). */
+int ts_sim_create(const ts_system *sys, const ts_sim_options *opt, ts_sim **out, ts_error *err);
+
+/* Simulates one patient. Returns 0 when the patient was simulated, successfully or not (res->failed); -1 only when
+ * the host itself failed (err). The result's arrays stay valid until the next run or ts_sim_free. */
+int ts_sim_run(ts_sim *sim, const ts_patient *p, ts_sim_result *res, ts_error *err);
+
+/* Destroys the plugin instances and frees everything. NULL is harmless. */
+void ts_sim_free(ts_sim *sim);
+
+#endif

@@ -1,0 +1,107 @@
+/* A scenario resolved against its plugins: the wired system of model instances that the simulator integrates.
+ *
+ * Built once per run and read-only afterwards, so any number of simulator workers can share it. Every name of the
+ * scenario has become an index here: the right-hand side does no string lookup and no allocation.
+ *
+ * Layout of the state bus, the one array every signal lives in while a patient is simulated:
+ *   bus[0 .. n_states)                   the continuous states of all instances, in instance order (the ODE vector)
+ *   bus[n_states .. n_states+n_outputs)  the outputs of all instances, in instance order
+ * An input is filled from the bus by links: input = bus[source] * factor (summed for TS_INPUT_SUM inputs). */
+#ifndef TWINSIM_CORE_SYSTEM_H
+#define TWINSIM_CORE_SYSTEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "plugin_loader.h"
+#include "scenario.h"
+
+typedef enum ts_signal_kind { TS_SIGNAL_STATE, TS_SIGNAL_OUTPUT } ts_signal_kind;
+
+typedef struct ts_signal {
+  char *name; /* qualified: "pk.C" */
+  const char *unit;
+  ts_signal_type type;
+  ts_signal_kind kind;
+  uint32_t instance;
+  uint32_t index; /* within the model's states or outputs */
+} ts_signal;
+
+typedef struct ts_link {
+  uint32_t input;  /* global input index */
+  uint32_t source; /* bus index */
+  double factor;   /* unit conversion from the source's unit to the input's */
+  int accumulate;  /* 0: input = value; 1: input += value (second and later sources of a TS_INPUT_SUM input) */
+} ts_link;
+
+typedef struct ts_instance {
+  char *name;
+  const ts_library *lib;
+  const ts_model *model;
+  uint32_t state_offset;  /* into the ODE vector (= bus index of its first state) */
+  uint32_t output_offset; /* into the outputs (bus index n_states + output_offset) */
+  uint32_t input_offset;
+  uint32_t param_offset;
+  uint32_t dose_offset; /* first global dose target index */
+  uint32_t link_begin, link_end;
+  double step_days; /* discrete step interval, 0 when the model has no step() */
+} ts_instance;
+
+typedef struct ts_dose_plan { /* one dose line of the scenario, resolved */
+  uint32_t instance;
+  uint32_t target;        /* index among the instance's dose targets */
+  uint32_t global_target; /* index among all dose targets */
+  uint32_t state;         /* ODE index of the target's state */
+  double to_state;        /* unit factor from the target's amount unit to the state's unit */
+  double amount;          /* in the target's unit */
+  double start, interval; /* d */
+  long count;
+  ts_sc_dose_kind kind;
+  double rate;     /* TS_SC_INFUSION_RATE: target unit per d */
+  double duration; /* TS_SC_INFUSION_DURATION: d */
+} ts_dose_plan;
+
+typedef struct ts_system {
+  const ts_scenario *scenario; /* borrowed: must outlive the system */
+  ts_instance *inst;
+  size_t n_inst;
+  size_t n_states, n_outputs, n_inputs, n_params, n_dose_targets;
+  ts_signal *signals; /* n_states + n_outputs, in bus order */
+  ts_link *links;
+  size_t n_links;
+  double *input_defaults; /* n_inputs: the value of each input before its links apply */
+  uint32_t *output_calls; /* instances whose compute_outputs runs, in dependency order (one may appear twice) */
+  size_t n_output_calls;
+  double *params;     /* n_params: the scenario's values, patient overrides applied, in declared units */
+  double *atol;       /* n_states, in each state's unit */
+  uint32_t *recorded; /* bus indices of the recorded signals */
+  size_t n_recorded;
+  ts_dose_plan *doses;
+  size_t n_doses;
+  int all_have_jacobian;
+  int has_step;
+} ts_system;
+
+/* Resolves the scenario: loads the plugins it names from `plugins`, checks and wires everything. Errors are
+ * TS_E_INPUT and start with the scenario position concerned; a wiring error names the instances, signals and
+ * both units. */
+int ts_system_build(const ts_scenario *sc, ts_plugin_set *plugins, ts_system **out, ts_error *err);
+
+void ts_system_free(ts_system *sys); /* NULL is harmless */
+
+/* Bus index of a qualified signal name, or -1. */
+int ts_system_signal(const ts_system *sys, const char *instance, const char *signal);
+
+/* Index of the named instance, or -1. */
+int ts_system_instance(const ts_system *sys, const char *name);
+
+/* Bus index of instance.signal, or -1 with an error at pos that lists what exists. `what` starts the message. */
+int ts_system_resolve_signal(const ts_system *sys, const char *instance, const char *signal, ts_yaml_pos pos,
+                             const char *what, ts_error *err);
+
+/* Internal steps of ts_system_build, in wiring.c. */
+int ts_system_wire(ts_system *sys, const ts_scenario *sc, ts_error *err);
+int ts_system_order_outputs(ts_system *sys, ts_error *err);
+
+#endif
