@@ -127,3 +127,10 @@ double ts_test_relerr(double a, double b, double floor) {
   double scale = fabs(b) > floor ? fabs(b) : floor;
   return fabs(a - b) / scale;
 }
+
+const char *ts_test_scenario(const char *name, const char *yaml) {
+  const char *path = ts_test_path(name, "yaml");
+  if (ts_test_write_file(path, yaml) != 0)
+    abort();
+  return path;
+}

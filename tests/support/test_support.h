@@ -27,4 +27,7 @@ int ts_test_write_file(const char *path, const char *text);
 /* Relative error |a - b| / max(|b|, floor). */
 double ts_test_relerr(double a, double b, double floor);
 
+/* Writes a scenario text to a fresh file under TS_TEST_WORK_DIR and returns its path (ts_test_path rules). */
+const char *ts_test_scenario(const char *name, const char *yaml);
+
 #endif
