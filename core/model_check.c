@@ -50,11 +50,16 @@ static int check_params(const ts_model *m, const char *where, ts_error *err) {
       return -1;
     if (name_taken(m->params, sizeof *p, i, p->name))
       return ts_fail(err, TS_E_INPUT, "%s: two parameters are named '%s'", where, p->name);
+    char range[128];
+    ts_param_range_text(p, range, sizeof range);
+    if (p->flags & ~(TS_PARAM_LOWER_OPEN | TS_PARAM_UPPER_OPEN))
+      return ts_fail(err, TS_E_INPUT, "%s: parameter '%s' has unknown flag bits 0x%x", where, p->name,
+                     p->flags & ~(TS_PARAM_LOWER_OPEN | TS_PARAM_UPPER_OPEN));
     if (isnan(p->lower) || isnan(p->upper) || p->lower > p->upper)
-      return ts_fail(err, TS_E_INPUT, "%s: parameter '%s' has bounds [%g, %g]", where, p->name, p->lower, p->upper);
-    if (!(p->default_value >= p->lower && p->default_value <= p->upper) || !isfinite(p->default_value))
-      return ts_fail(err, TS_E_INPUT, "%s: parameter '%s' has default %g outside its bounds [%g, %g]", where, p->name,
-                     p->default_value, p->lower, p->upper);
+      return ts_fail(err, TS_E_INPUT, "%s: parameter '%s' has bounds %s", where, p->name, range);
+    if (!ts_param_in_range(p, p->default_value))
+      return ts_fail(err, TS_E_INPUT, "%s: parameter '%s' has default %g outside its bounds %s", where, p->name,
+                     p->default_value, range);
   }
   return 0;
 }
@@ -149,6 +154,19 @@ static int check_arrays_and_callbacks(const ts_model *m, const char *where, ts_e
   if ((m->n_states > 0) != (m->compute_derivatives != NULL))
     return ts_fail(err, TS_E_INPUT, "%s: compute_derivatives must be given exactly when the model has states", where);
   return 0;
+}
+
+bool ts_param_in_range(const ts_param *p, double v) {
+  if (!isfinite(v))
+    return false;
+  bool above = (p->flags & TS_PARAM_LOWER_OPEN) ? v > p->lower : v >= p->lower;
+  bool below = (p->flags & TS_PARAM_UPPER_OPEN) ? v < p->upper : v <= p->upper;
+  return above && below;
+}
+
+void ts_param_range_text(const ts_param *p, char *buf, size_t cap) {
+  snprintf(buf, cap, "%c%g, %g%c", (p->flags & TS_PARAM_LOWER_OPEN) ? '(' : '[', p->lower, p->upper,
+           (p->flags & TS_PARAM_UPPER_OPEN) ? ')' : ']');
 }
 
 int ts_model_check(const ts_model *m, const char *where, ts_error *err) {

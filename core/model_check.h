@@ -2,8 +2,17 @@
 #ifndef TWINSIM_CORE_MODEL_CHECK_H
 #define TWINSIM_CORE_MODEL_CHECK_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "error.h"
 #include <twinsim/plugin.h>
+
+/* True when v is finite and within the parameter's bounds (open or closed as its flags say). */
+bool ts_param_in_range(const ts_param *p, double v);
+
+/* The bounds as "[0, inf)" style text. */
+void ts_param_range_text(const ts_param *p, char *buf, size_t cap);
 
 /* Fails (TS_E_INPUT, message starting with `where`) on the first problem: names that are not identifiers or not
  * unique, units that do not parse, defaults outside bounds, lower > upper, non-positive or non-finite nominal

@@ -104,6 +104,52 @@ static int found_other_major(void *handle) {
   return -1;
 }
 
+/* Copies `count` descriptor elements of the plugin's stride `size` into host structs of `host_size` bytes, zero-filling
+ * what an older plugin does not have. Returns NULL when out of memory. */
+static void *copy_array(const void *array, uint32_t count, uint32_t size, size_t host_size) {
+  char *copy = calloc(count ? count : 1, host_size);
+  if (!copy || !array)
+    return copy;
+  for (uint32_t i = 0; i < count; i++)
+    memcpy(copy + i * host_size, (const char *)array + (size_t)i * size, size < host_size ? size : host_size);
+  return copy;
+}
+
+/* Host copy of a model descriptor and of its arrays, walked with the plugin's element sizes. */
+static int copy_model(ts_model *dst, const ts_model *m, ts_error *err) {
+  memset(dst, 0, sizeof *dst);
+  memcpy(dst, m, m->struct_size < sizeof(ts_model) ? m->struct_size : sizeof(ts_model));
+  if (m->param_size < sizeof(ts_param) || m->state_size < sizeof(ts_state) || m->input_size < sizeof(ts_input) ||
+      m->output_size < sizeof(ts_output) || m->dose_target_size < sizeof(ts_dose_target)) {
+    dst->params = NULL, dst->states = NULL, dst->inputs = NULL, dst->outputs = NULL, dst->dose_targets = NULL;
+    return ts_fail(err, TS_E_INPUT,
+                   "descriptor element sizes are missing or smaller than ABI 1.0's; initialise the "
+                   "model with TS_MODEL_HEADER");
+  }
+  if ((m->n_params && !m->params) || (m->n_states && !m->states) || (m->n_inputs && !m->inputs) ||
+      (m->n_outputs && !m->outputs) || (m->n_dose_targets && !m->dose_targets)) {
+    dst->params = NULL, dst->states = NULL, dst->inputs = NULL, dst->outputs = NULL, dst->dose_targets = NULL;
+    return ts_fail(err, TS_E_INPUT, "a descriptor array is NULL while its count is not zero");
+  }
+  dst->params = copy_array(m->params, m->n_params, m->param_size, sizeof(ts_param));
+  dst->states = copy_array(m->states, m->n_states, m->state_size, sizeof(ts_state));
+  dst->inputs = copy_array(m->inputs, m->n_inputs, m->input_size, sizeof(ts_input));
+  dst->outputs = copy_array(m->outputs, m->n_outputs, m->output_size, sizeof(ts_output));
+  dst->dose_targets = copy_array(m->dose_targets, m->n_dose_targets, m->dose_target_size, sizeof(ts_dose_target));
+  if (!dst->params || !dst->states || !dst->inputs || !dst->outputs || !dst->dose_targets)
+    return ts_fail(err, TS_E_NOMEM, "out of memory");
+  return 0;
+}
+
+/* Frees the arrays copy_model allocated. */
+static void free_model_copy(ts_model *m) {
+  free((void *)(uintptr_t)m->params);
+  free((void *)(uintptr_t)m->states);
+  free((void *)(uintptr_t)m->inputs);
+  free((void *)(uintptr_t)m->outputs);
+  free((void *)(uintptr_t)m->dose_targets);
+}
+
 static int check_and_copy(const char *path, void *handle, ts_library *lib, ts_error *err) {
   ts_plugin_entry_fn entry = (ts_plugin_entry_fn)(uintptr_t)dlsym(handle, TS_PLUGIN_ENTRY_NAME);
   if (!entry) {
@@ -147,7 +193,9 @@ static int check_and_copy(const char *path, void *handle, ts_library *lib, ts_er
     if (m->struct_size < TS_MODEL_SIZE_1_0)
       return ts_fail(err, TS_E_INPUT, "%s: model %u: ts_model.struct_size is %u, smaller than ABI 1.0's %zu", path, i,
                      m->struct_size, (size_t)TS_MODEL_SIZE_1_0);
-    memcpy(&lib->models[i], m, m->struct_size < sizeof(ts_model) ? m->struct_size : sizeof(ts_model));
+    ts_error copy_err;
+    if (copy_model(&lib->models[i], m, &copy_err) != 0)
+      return ts_fail(err, copy_err.code, "%s: model %u of plugin '%s': %s", path, i, lib->desc.name, copy_err.message);
     for (uint32_t j = 0; j < i; j++)
       if (lib->models[j].name && lib->models[i].name && strcmp(lib->models[j].name, lib->models[i].name) == 0)
         return ts_fail(err, TS_E_INPUT, "%s: plugin '%s' exports two models named '%s'", path, lib->desc.name,
@@ -189,6 +237,8 @@ fail:
 void ts_library_close(ts_library *lib) {
   if (!lib)
     return;
+  for (uint32_t i = 0; lib->models && i < lib->desc.n_models; i++)
+    free_model_copy(&lib->models[i]);
   free(lib->models);
   free(lib->path);
   free(lib->name);

@@ -195,8 +195,7 @@ static int alloc_buffers(ts_sim *s, ts_error *err) {
   if (!TS_ALLOC(bus, n_bus) || !TS_ALLOC(inputs, sys->n_inputs) || !TS_ALLOC(params, sys->n_params) ||
       !TS_ALLOC(dose_rates, sys->n_dose_targets) || !TS_ALLOC(active_infusions, sys->n_dose_targets) ||
       !TS_ALLOC(step_due, sys->n_inst) || !TS_ALLOC(scratch, sys->n_states) || !TS_ALLOC(ev, sys->n_inst) ||
-      !TS_ALLOC(instance, sys->n_inst) || !TS_ALLOC(host, sys->n_inst) ||
-      !TS_ALLOC(values, n_values))
+      !TS_ALLOC(instance, sys->n_inst) || !TS_ALLOC(host, sys->n_inst) || !TS_ALLOC(values, n_values))
     return ts_fail(err, TS_E_NOMEM, "out of memory");
   s->events_cap = ts_dose_event_capacity(sys);
   if (!TS_ALLOC(events, s->events_cap))
@@ -204,7 +203,8 @@ static int alloc_buffers(ts_sim *s, ts_error *err) {
 #undef TS_ALLOC
   for (size_t i = 0; i < sys->n_inst; i++) {
     const ts_instance *in = &sys->inst[i];
-    s->ev[i] = (ts_eval){.params = s->params + in->param_offset,
+    s->ev[i] = (ts_eval){.host = &s->host[i].api,
+                         .params = s->params + in->param_offset,
                          .states = s->bus + in->state_offset,
                          .inputs = s->inputs + in->input_offset,
                          .dose_rates = s->dose_rates + in->dose_offset,
@@ -320,7 +320,8 @@ static int init_patient(ts_sim *s, const ts_patient *p, double t0, double *y) {
     const ts_instance *in = &sys->inst[i];
     ts_host_begin_patient(&s->host[i], s->opt.seed, p->index, (uint32_t)i);
     s->step_due[i] = in->step_days > 0 ? t0 + in->step_days : INFINITY;
-    if (in->model->init(s->instance[i], s->params + in->param_offset, t0, y + in->state_offset) != TS_OK)
+    if (in->model->init(s->instance[i], &s->host[i].api, s->params + in->param_offset, t0, y + in->state_offset) !=
+        TS_OK)
       return fail_patient(s, t0, "%s init of %s/%s failed: %s", in->name, in->lib->name, in->model->name,
                           s->host[i].has_error ? s->host[i].error : "(no message)");
   }
@@ -340,8 +341,8 @@ static int apply_dose(ts_sim *s, const ts_dose_event *e, double *y) {
   switch (e->kind) {
   case TS_DOSE_BOLUS:
     if (in->model->bolus) {
-      int rc = in->model->bolus(s->instance[plan->instance], plan->target, e->amount, e->time,
-                                s->params + in->param_offset, y + in->state_offset);
+      int rc = in->model->bolus(s->instance[plan->instance], &s->host[plan->instance].api, plan->target, e->amount,
+                                e->time, s->params + in->param_offset, y + in->state_offset);
       if (rc != TS_OK)
         return fail_patient(s, e->time, "%s bolus into %s failed: %s", in->name, target->name,
                             s->host[plan->instance].has_error ? s->host[plan->instance].error : "(no message)");

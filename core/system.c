@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model_check.h"
 #include "strutil.h"
 #include "units.h"
 
@@ -150,7 +151,7 @@ static int check_param_bounds(const ts_system *sys, const ts_scenario *sc, ts_er
     for (uint32_t p = 0; p < in->model->n_params; p++) {
       const ts_param *d = &in->model->params[p];
       double v = sys->params[in->param_offset + p];
-      if (v >= d->lower && v <= d->upper)
+      if (ts_param_in_range(d, v))
         continue;
       ts_yaml_pos pos = sc->instances[i].pos;
       for (size_t k = 0; k < sc->instances[i].n_params; k++)
@@ -159,8 +160,10 @@ static int check_param_bounds(const ts_system *sys, const ts_scenario *sc, ts_er
       for (size_t k = 0; k < sc->n_overrides; k++)
         if (strcmp(sc->overrides[k].instance, in->name) == 0 && strcmp(sc->overrides[k].param, d->name) == 0)
           pos = sc->overrides[k].value.pos;
-      return ts_yaml_fail(err, pos, "parameter %s.%s = %g %s is outside its allowed range [%g, %g] %s", in->name,
-                          d->name, v, d->unit, d->lower, d->upper, d->unit);
+      char range[128];
+      ts_param_range_text(d, range, sizeof range);
+      return ts_yaml_fail(err, pos, "parameter %s.%s = %g %s is outside its allowed range %s %s", in->name, d->name, v,
+                          d->unit, range, d->unit);
     }
   }
   return 0;

@@ -74,8 +74,10 @@
  *   own and names the file, the expected and the found version.
  * - A minor version only appends: new fields at the END of a struct, new callbacks at the end of ts_model or
  *   ts_host, new flag bits, new enum values. No field is removed, reordered, retyped or given a new meaning.
- *   Each struct carries its size (struct_size), so a host reads only the fields the plugin was built with and
- *   treats the missing ones as absent (NULL/0). Each later addition is commented "(since 1.N)".
+ *   Each struct carries its size (struct_size; for the element structs of the descriptor arrays, the size fields
+ *   of ts_model), so a host reads only the fields the plugin was built with and treats the missing ones as absent
+ *   (NULL/0). Each later addition is commented "(since 1.N)". Fill sizes with TS_MODEL_HEADER and
+ *   TS_PLUGIN_HEADER, never by hand.
  * - A host accepts a plugin built for an older or equal minor version, and refuses one built for a newer minor
  *   version than its own (the plugin could rely on something the host does not know).
  * - Flag bits a host does not know are refused, never ignored.
@@ -122,16 +124,22 @@ typedef enum ts_log_level { TS_LOG_ERROR = 0, TS_LOG_WARNING = 1, TS_LOG_INFO = 
 
 /* ---- Descriptors: static data a plugin declares --------------------------------------------------------- */
 
+/* Parameter flags. */
+#define TS_PARAM_LOWER_OPEN 0x1u /* the lower bound itself is excluded: (lower, ... e.g. a volume > 0 */
+#define TS_PARAM_UPPER_OPEN 0x2u /* the upper bound itself is excluded: ..., upper) */
+
 /* A parameter. The host fills an instance's parameter vector in declaration order, in `unit`, from the default
  * or from the scenario, and refuses (at load, naming instance, parameter, value and range) any value outside
- * [lower, upper]. Use -INFINITY/INFINITY (from <math.h>) or -HUGE_VAL/HUGE_VAL for an open side. */
+ * its bounds, and any NaN or infinite value whatever the bounds. Use -INFINITY/INFINITY (<math.h>) for a side
+ * without a bound. */
 typedef struct ts_param {
   const char *name;     /* identifier: [A-Za-z_][A-Za-z0-9_]*, unique within the model */
   const char *unit;     /* unit string, "1" if dimensionless */
-  double default_value; /* MUST lie within [lower, upper] */
+  double default_value; /* MUST be finite and lie within the bounds */
   double lower;
   double upper;
   const char *doc; /* one line: meaning and source; MAY be NULL */
+  uint32_t flags;  /* TS_PARAM_* bits; 0 for the closed interval [lower, upper] */
 } ts_param;
 
 /* State flags. */
@@ -149,7 +157,9 @@ typedef struct ts_state {
 
 /* Input flags. */
 #define TS_INPUT_OPTIONAL 0x1u /* may be left unconnected; it then reads default_value */
-#define TS_INPUT_SUM      0x2u /* may be wired to several signals, whose values are added; unconnected: default */
+#define TS_INPUT_SUM                                                                                                   \
+  0x2u /* may be wired to any number of signals, whose values are added; when none is                                  \
+          wired it reads default_value (so a SUM input is never a missing input) */
 
 typedef struct ts_input {
   const char *name; /* identifier, unique among the model's inputs */
@@ -224,21 +234,29 @@ struct ts_host {
 /* The arguments of an evaluation. All arrays are in declaration order and in declared units. The host owns
  * every array; the plugin MUST NOT keep a pointer to any of them after the call returns. */
 typedef struct ts_eval {
+  const ts_host *host;      /* this instance's host table: set_error(), log() */
   double t;                 /* time, d */
   const double *params;     /* n_params values, fixed during a patient */
   const double *states;     /* n_states values */
-  const double *inputs;     /* n_inputs values; in compute_outputs(), only direct_inputs are valid */
-  const double *dose_rates; /* n_dose_targets current infusion rates (already times F), per day */
+  const double *inputs;     /* n_inputs values; in compute_outputs(), only direct_inputs are valid;
+                               MAY be NULL when n_inputs is 0 */
+  const double *dose_rates; /* n_dose_targets current infusion rates (already times F), per day;
+                               MAY be NULL when n_dose_targets is 0 */
   double *outputs;     /* n_outputs: written by compute_outputs(); read-only, and current, in compute_derivatives() */
   double *derivatives; /* n_states: written by compute_derivatives(); NULL in compute_outputs() */
 } ts_eval;
 
 typedef struct ts_model ts_model;
 struct ts_model {
-  uint32_t struct_size; /* sizeof(ts_model) the plugin was built with */
-  const char *name;     /* identifier, unique within the library, e.g. "two_compartment" */
-  const char *version;  /* the model's version, e.g. "1.0.0"; stored with every result */
-  const char *doc;      /* one line */
+  /* Sizes the plugin was built with, of ts_model and of one element of each descriptor array: the host walks
+   * each array with the plugin's stride, so a later minor version can append fields to ts_param & co. too.
+   * Set them all with TS_MODEL_HEADER. */
+  uint32_t struct_size;
+  uint32_t param_size, state_size, input_size, output_size, dose_target_size;
+
+  const char *name;    /* identifier, unique within the library, e.g. "two_compartment" */
+  const char *version; /* the model's version, e.g. "1.0.0"; stored with every result */
+  const char *doc;     /* one line */
 
   const ts_param *params;
   uint32_t n_params;
@@ -263,7 +281,7 @@ struct ts_model {
   /* Required. Called at the start of every patient with that patient's parameters: writes the n_states initial
    * values to y0 and resets any state the instance keeps between calls. May draw random numbers. A failure
    * (e.g. parameters that make no sense together) returns TS_FAILURE with a message. */
-  int (*init)(void *instance, const double *params, double t0, double *y0);
+  int (*init)(void *instance, const ts_host *host, const double *params, double t0, double *y0);
 
   /* Required when n_outputs > 0, else NULL. Writes every entry of e->outputs. */
   int (*compute_outputs)(void *instance, const ts_eval *e);
@@ -279,7 +297,9 @@ struct ts_model {
    *   d_deriv_d_inputs  n_states  x n_inputs    d(derivatives)/d(inputs)
    *   d_out_d_states    n_outputs x n_states    d(outputs)/d(states)
    *   d_out_d_inputs    n_outputs x n_inputs    d(outputs)/d(inputs)   (non-zero only for direct_inputs)
-   * A block pointer is NULL when its size is zero. All inputs are valid. If any instance of a system lacks a
+   * The blocks are total derivatives of what compute_derivatives and compute_outputs return for fixed inputs
+   * (a dependence through the model's own outputs is included). A block pointer is NULL when its size is zero.
+   * All inputs are valid and e->outputs holds the model's outputs at (t, states). If any instance of a system lacks a
    * Jacobian, the host uses finite differences for the whole system. */
   int (*jacobian)(void *instance, const ts_eval *e, double *d_deriv_d_states, double *d_deriv_d_inputs,
                   double *d_out_d_states, double *d_out_d_inputs);
@@ -292,7 +312,8 @@ struct ts_model {
 
   /* Optional. Applies a bolus of `amount` (in the target's unit, F already applied) into dose target `target`
    * at time t by changing `states` in place. NULL: the host adds the amount to the target's state. */
-  int (*bolus)(void *instance, uint32_t target, double amount, double t, const double *params, double *states);
+  int (*bolus)(void *instance, const ts_host *host, uint32_t target, double amount, double t, const double *params,
+               double *states);
 };
 
 /* ---- The library descriptor ------------------------------------------------------------------------------ */
@@ -307,6 +328,12 @@ typedef struct ts_plugin {
   const ts_model *const *models; /* n_models pointers to static descriptors */
   uint32_t n_models;
 } ts_plugin;
+
+/* Fills the size fields of a ts_model initializer. */
+#define TS_MODEL_HEADER                                                                                                \
+  .struct_size = (uint32_t)sizeof(ts_model), .param_size = (uint32_t)sizeof(ts_param),                                 \
+  .state_size = (uint32_t)sizeof(ts_state), .input_size = (uint32_t)sizeof(ts_input),                                  \
+  .output_size = (uint32_t)sizeof(ts_output), .dose_target_size = (uint32_t)sizeof(ts_dose_target)
 
 /* Fills the three header fields of a ts_plugin initializer. */
 #define TS_PLUGIN_HEADER                                                                                               \

@@ -70,6 +70,11 @@ static void test_default_outside_bounds_is_refused(void **state) {
   open_fixture("baddefault", 0, "parameter 'V' has default -1 outside its bounds [0, 100]");
 }
 
+static void test_model_without_sizes_is_refused(void **state) {
+  (void)state;
+  open_fixture("nosizes", 0, "initialise the model with TS_MODEL_HEADER");
+}
+
 static void test_not_a_shared_library(void **state) {
   (void)state;
   const char *path = ts_test_path("garbage", "so");
@@ -121,6 +126,7 @@ int main(void) {
       cmocka_unit_test(test_library_without_entry_is_refused),
       cmocka_unit_test(test_newer_minor_version_is_refused),
       cmocka_unit_test(test_default_outside_bounds_is_refused),
+      cmocka_unit_test(test_model_without_sizes_is_refused),
       cmocka_unit_test(test_not_a_shared_library),
       cmocka_unit_test(test_search_path_and_missing_plugin),
       cmocka_unit_test(test_load_all_reports_broken_and_keeps_good),
