@@ -1,2 +1,646 @@
-/* store: not written yet. */
-typedef int ts_placeholder_store;
+/* The results database of one run: see store.h; the schema and the guarantees are in docs/storage.md.
+ *
+ * The database is written in WAL mode with synchronous=NORMAL: a committed patient survives the death of the
+ * process (SIGKILL) because its WAL frames are in the operating system's cache, and a commit costs no fsync, which
+ * matters with one transaction per patient in a trial of thousands. On power loss the last few commits may be lost,
+ * never half a patient. When the store is finished or closed the WAL is folded back into the main file and the
+ * file returns to the rollback journal, so a run that ended normally is one self-contained file.
+ *
+ * Every statement of the per-patient path is prepared once, in ts_store_create, and only bound and reset after. */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#define STORE_SCHEMA_VERSION  "1"
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+/* The files SQLite may keep beside the database. */
+static const char *const sidecar_suffixes[] = {"-wal", "-shm", "-journal"};
+#define N_SIDECARS (sizeof sidecar_suffixes / sizeof sidecar_suffixes[0])
+
+struct ts_store {
+  sqlite3 *db;
+  char *path;
+  size_t n_signals;
+  sqlite3_stmt *begin, *commit, *rollback;
+  sqlite3_stmt *put_patient, *put_param, *put_row, *put_event;
+};
+
+/* The tables whose shape does not depend on the run; `trajectory` is built from the signals. */
+static const char schema_sql[] =
+    "CREATE TABLE run (key TEXT PRIMARY KEY NOT NULL, value TEXT);\n"
+    "CREATE TABLE models (instance TEXT PRIMARY KEY NOT NULL, plugin TEXT, plugin_version TEXT, plugin_file TEXT,\n"
+    "  model TEXT, model_version TEXT);\n"
+    "CREATE TABLE signals (column_index INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, unit TEXT, kind TEXT);\n"
+    "CREATE TABLE patients (patient_id INTEGER PRIMARY KEY CHECK (patient_id >= 1), label TEXT, arm TEXT,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')), failure_time REAL, failure_message TEXT);\n"
+    "CREATE TABLE parameters (patient_id INTEGER NOT NULL REFERENCES patients (patient_id),\n"
+    "  instance TEXT NOT NULL, name TEXT NOT NULL, value REAL, unit TEXT, PRIMARY KEY (patient_id, instance, name));\n"
+    "CREATE TABLE events (patient_id INTEGER NOT NULL REFERENCES patients (patient_id), seq INTEGER NOT NULL,\n"
+    "  time REAL NOT NULL, kind TEXT NOT NULL, instance TEXT, target TEXT, amount REAL, rate REAL, unit TEXT,\n"
+    "  detail TEXT, PRIMARY KEY (patient_id, seq));\n";
+
+/* ---- errors ---------------------------------------------------------------------------------------------------- */
+
+/* The failure class of an SQLite result code. */
+static ts_code code_of(int rc) {
+  switch (rc & 0xff) {
+  case SQLITE_NOMEM: return TS_E_NOMEM;
+  case SQLITE_CONSTRAINT:
+  case SQLITE_TOOBIG:
+  case SQLITE_MISMATCH: return TS_E_INPUT;
+  case SQLITE_MISUSE:
+  case SQLITE_RANGE:
+  case SQLITE_INTERNAL: return TS_E_INTERNAL;
+  default: return TS_E_IO;
+  }
+}
+
+/* Fails with "<path>: <what>: <SQLite's message>"; what is printf-style. */
+static int fail_db(ts_error *err, sqlite3 *db, int rc, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int fail_db(ts_error *err, sqlite3 *db, int rc, const char *path, const char *fmt, ...) {
+  char what[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  return ts_fail(err, code_of(rc), "%s: %s: %s", path, what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+/* ---- files ----------------------------------------------------------------------------------------------------- */
+
+/* path + suffix, newly allocated, or NULL when out of memory. */
+static char *path_with(const char *path, const char *suffix) {
+  size_t a = strlen(path), b = strlen(suffix);
+  char *s = malloc(a + b + 1);
+  if (s) {
+    memcpy(s, path, a);
+    memcpy(s + a, suffix, b + 1);
+  }
+  return s;
+}
+
+/* Removes the database and its sidecars; a missing file is fine. Only for replace: fails on the first file that
+ * exists but cannot be removed (a directory, a read-only directory). */
+static int remove_database(const char *path, ts_error *err) {
+  if (unlink(path) != 0 && errno != ENOENT)
+    return ts_fail(err, TS_E_IO, "%s: cannot remove it to replace it: %s", path, strerror(errno));
+  for (size_t i = 0; i < N_SIDECARS; i++) {
+    char *side = path_with(path, sidecar_suffixes[i]);
+    if (!side)
+      return ts_fail(err, TS_E_NOMEM, "%s: out of memory", path);
+    int rc = 0;
+    if (unlink(side) != 0 && errno != ENOENT)
+      rc = ts_fail(err, TS_E_IO, "%s: cannot remove it to replace %s: %s", side, path, strerror(errno));
+    free(side);
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* Refuses a path where a file exists. Sidecars left by an earlier, deleted database need no check: SQLite
+ * deletes a -wal or -journal found beside a zero-length database instead of replaying it. */
+static int refuse_existing(const char *path, ts_error *err) {
+  struct stat sb;
+  if (lstat(path, &sb) == 0)
+    return ts_fail(err, TS_E_INPUT, "%s: file exists; refusing to overwrite it (choose another path or replace it)",
+                   path);
+  return 0;
+}
+
+/* ---- SQL text -------------------------------------------------------------------------------------------------- */
+
+typedef struct sql_buf {
+  char *s;
+  size_t len, cap;
+  int nomem;
+} sql_buf;
+
+static void buf_add(sql_buf *b, const char *text, size_t n) {
+  if (b->nomem)
+    return;
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = (b->len + n + 1) * 2;
+    char *s = realloc(b->s, cap);
+    if (!s) {
+      b->nomem = 1;
+      return;
+    }
+    b->s = s;
+    b->cap = cap;
+  }
+  memcpy(b->s + b->len, text, n);
+  b->len += n;
+  b->s[b->len] = '\0';
+}
+
+static void buf_str(sql_buf *b, const char *text) {
+  buf_add(b, text, strlen(text));
+}
+
+/* Appends name as a quoted SQL identifier: "name", with every embedded double quote doubled. */
+static void buf_ident(sql_buf *b, const char *name) {
+  buf_add(b, "\"", 1);
+  for (const char *q; (q = strchr(name, '"')) != NULL; name = q + 1)
+    buf_add(b, name, (size_t)(q - name + 1)), buf_add(b, "\"", 1);
+  buf_str(b, name);
+  buf_add(b, "\"", 1);
+}
+
+/* ---- ts_store_create ------------------------------------------------------------------------------------------- */
+
+/* Checks what SQLite would refuse with a less helpful message, or what would crash. Column names are compared
+ * ignoring ASCII case, as SQLite does. */
+static int check_run(const char *path, const ts_store_run *run, ts_error *err) {
+  if ((run->n_meta && !run->meta) || (run->n_models && !run->models) || (run->n_signals && !run->signals) ||
+      (run->scenario_len && !run->scenario_text))
+    return ts_fail(err, TS_E_INTERNAL, "%s: ts_store_run has a NULL array with a non-zero count", path);
+  for (size_t i = 0; i < run->n_meta; i++)
+    if (!run->meta[i].key)
+      return ts_fail(err, TS_E_INTERNAL, "%s: run metadata entry %zu has no key", path, i);
+  for (size_t i = 0; i < run->n_models; i++)
+    if (!run->models[i].instance)
+      return ts_fail(err, TS_E_INTERNAL, "%s: model entry %zu has no instance name", path, i);
+  for (size_t i = 0; i < run->n_signals; i++) {
+    const char *name = run->signals[i].name;
+    if (!name || !*name)
+      return ts_fail(err, TS_E_INTERNAL, "%s: recorded signal %zu has no name", path, i);
+    if (sqlite3_stricmp(name, "patient_id") == 0 || sqlite3_stricmp(name, "time") == 0)
+      return ts_fail(err, TS_E_INPUT,
+                     "%s: a recorded signal may not be called '%s': the trajectory table has that "
+                     "column already",
+                     path, name);
+    for (size_t k = 0; k < i; k++)
+      if (sqlite3_stricmp(name, run->signals[k].name) == 0)
+        return ts_fail(err, TS_E_INPUT,
+                       "%s: recorded signals '%s' and '%s' would be the same trajectory column (SQLite column names "
+                       "ignore case)",
+                       path, run->signals[k].name, name);
+  }
+  return 0;
+}
+
+static int bind_text(sqlite3_stmt *s, int i, const char *text) {
+  return text ? sqlite3_bind_text(s, i, text, -1, SQLITE_STATIC) : sqlite3_bind_null(s, i);
+}
+
+/* NAN is stored as NULL. */
+static int bind_real(sqlite3_stmt *s, int i, double v) {
+  return isnan(v) ? sqlite3_bind_null(s, i) : sqlite3_bind_double(s, i, v);
+}
+
+/* Steps a statement that returns no rows; resets it when it succeeded (a failed one is reset by the caller, after
+ * it has read SQLite's message). Returns SQLITE_OK or the failure. */
+static int run_stmt(sqlite3_stmt *s) {
+  int rc = sqlite3_step(s);
+  if (rc != SQLITE_DONE)
+    return rc == SQLITE_ROW ? SQLITE_MISUSE : rc;
+  sqlite3_reset(s);
+  return SQLITE_OK;
+}
+
+/* One row of `run`; text of len bytes, or NUL-terminated when len is (size_t)-1; NULL text stores NULL. */
+static int put_kv(sqlite3_stmt *s, const char *key, const char *text, size_t len) {
+  int rc = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK)
+    rc = !text               ? sqlite3_bind_null(s, 2)
+         : len == (size_t)-1 ? sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC)
+                             : sqlite3_bind_text64(s, 2, text, len, SQLITE_STATIC, SQLITE_UTF8);
+  if (rc == SQLITE_OK)
+    rc = run_stmt(s);
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return rc;
+}
+
+static int write_run_table(ts_store *st, const ts_store_run *run, ts_error *err) {
+  sqlite3_stmt *s = NULL;
+  int rc = sqlite3_prepare_v2(st->db, "INSERT INTO run (key, value) VALUES (?1, ?2)", -1, &s, NULL);
+  if (rc != SQLITE_OK)
+    return fail_db(err, st->db, rc, st->path, "cannot prepare the run table's insert");
+  char sha[65] = "";
+  if (run->scenario_text) {
+    ts_sha256_hex(run->scenario_text, run->scenario_len, sha);
+    if (!sha[0]) {
+      sqlite3_finalize(s);
+      return ts_fail(err, TS_E_NOMEM, "%s: cannot compute the scenario's SHA-256 (OpenSSL failed)", st->path);
+    }
+  }
+  const char *failed_key = NULL;
+  if ((rc = put_kv(s, failed_key = "schema_version", STORE_SCHEMA_VERSION, (size_t)-1)) == SQLITE_OK &&
+      (rc = put_kv(s, failed_key = "status", "running", (size_t)-1)) == SQLITE_OK &&
+      (rc = put_kv(s, failed_key = "time_unit", "d", (size_t)-1)) == SQLITE_OK &&
+      (rc = put_kv(s, failed_key = "scenario_path", run->scenario_path, (size_t)-1)) == SQLITE_OK &&
+      (rc = put_kv(s, failed_key = "scenario_sha256", run->scenario_text ? sha : NULL, (size_t)-1)) == SQLITE_OK &&
+      (rc = put_kv(s, failed_key = "scenario_text", run->scenario_text, run->scenario_len)) == SQLITE_OK) {
+    for (size_t i = 0; i < run->n_meta && rc == SQLITE_OK; i++)
+      rc = put_kv(s, failed_key = run->meta[i].key, run->meta[i].value, (size_t)-1);
+  }
+  if (rc != SQLITE_OK) {
+    fail_db(err, st->db, rc, st->path, "cannot store run metadata '%s' (a reserved or repeated key?)", failed_key);
+    sqlite3_finalize(s);
+    return -1;
+  }
+  sqlite3_finalize(s);
+  /* SQLite's clock, in UTC. */
+  rc = sqlite3_exec(st->db, "INSERT INTO run (key, value) VALUES ('created_at', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                    NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    return fail_db(err, st->db, rc, st->path, "cannot store run metadata 'created_at'");
+  return 0;
+}
+
+static int write_models(ts_store *st, const ts_store_run *run, ts_error *err) {
+  sqlite3_stmt *s = NULL;
+  int rc = sqlite3_prepare_v2(st->db,
+                              "INSERT INTO models (instance, plugin, plugin_version, plugin_file, model, model_version)"
+                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                              -1, &s, NULL);
+  for (size_t i = 0; i < run->n_models && rc == SQLITE_OK; i++) {
+    const ts_store_model *m = &run->models[i];
+    if ((rc = bind_text(s, 1, m->instance)) == SQLITE_OK && (rc = bind_text(s, 2, m->plugin)) == SQLITE_OK &&
+        (rc = bind_text(s, 3, m->plugin_version)) == SQLITE_OK && (rc = bind_text(s, 4, m->plugin_file)) == SQLITE_OK &&
+        (rc = bind_text(s, 5, m->model)) == SQLITE_OK && (rc = bind_text(s, 6, m->model_version)) == SQLITE_OK)
+      rc = run_stmt(s);
+    if (rc != SQLITE_OK)
+      fail_db(err, st->db, rc, st->path, "cannot store model instance '%s'", m->instance);
+  }
+  if (rc != SQLITE_OK && !s)
+    fail_db(err, st->db, rc, st->path, "cannot prepare the models table's insert");
+  sqlite3_finalize(s);
+  return rc == SQLITE_OK ? 0 : -1;
+}
+
+static int write_signals(ts_store *st, const ts_store_run *run, ts_error *err) {
+  sqlite3_stmt *s = NULL;
+  int rc = sqlite3_prepare_v2(st->db, "INSERT INTO signals (column_index, name, unit, kind) VALUES (?1, ?2, ?3, ?4)",
+                              -1, &s, NULL);
+  for (size_t i = 0; i < run->n_signals && rc == SQLITE_OK; i++) {
+    const ts_store_signal *sig = &run->signals[i];
+    if ((rc = sqlite3_bind_int64(s, 1, (sqlite3_int64)i)) == SQLITE_OK &&
+        (rc = bind_text(s, 2, sig->name)) == SQLITE_OK && (rc = bind_text(s, 3, sig->unit)) == SQLITE_OK &&
+        (rc = bind_text(s, 4, sig->kind)) == SQLITE_OK)
+      rc = run_stmt(s);
+    if (rc != SQLITE_OK)
+      fail_db(err, st->db, rc, st->path, "cannot store recorded signal '%s'", sig->name);
+  }
+  if (rc != SQLITE_OK && !s)
+    fail_db(err, st->db, rc, st->path, "cannot prepare the signals table's insert");
+  sqlite3_finalize(s);
+  return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* Creates `trajectory` (as create is 1) or prepares its insert (as create is 0). */
+static int trajectory_sql(ts_store *st, const ts_store_run *run, int create, ts_error *err) {
+  sql_buf b = {0};
+  if (create) {
+    buf_str(&b, "CREATE TABLE trajectory (patient_id INTEGER NOT NULL REFERENCES patients (patient_id), "
+                "time REAL NOT NULL");
+    for (size_t j = 0; j < run->n_signals; j++) {
+      buf_str(&b, ", ");
+      buf_ident(&b, run->signals[j].name);
+      buf_str(&b, " REAL");
+    }
+    buf_str(&b, ", PRIMARY KEY (patient_id, time))");
+  } else {
+    buf_str(&b, "INSERT INTO trajectory VALUES (?, ?");
+    for (size_t j = 0; j < run->n_signals; j++)
+      buf_str(&b, ", ?");
+    buf_str(&b, ")");
+  }
+  if (b.nomem) {
+    free(b.s);
+    return ts_fail(err, TS_E_NOMEM, "%s: out of memory", st->path);
+  }
+  int rc = create ? sqlite3_exec(st->db, b.s, NULL, NULL, NULL)
+                  : sqlite3_prepare_v2(st->db, b.s, (int)b.len + 1, &st->put_row, NULL);
+  free(b.s);
+  if (rc != SQLITE_OK)
+    return fail_db(err, st->db, rc, st->path, "cannot %s the trajectory table",
+                   create ? "create" : "prepare inserts into");
+  return 0;
+}
+
+static int prepare_writes(ts_store *st, const ts_store_run *run, ts_error *err) {
+  const struct {
+    sqlite3_stmt **slot;
+    const char *sql;
+  } stmts[] = {
+      {&st->begin, "BEGIN IMMEDIATE"},
+      {&st->commit, "COMMIT"},
+      {&st->rollback, "ROLLBACK"},
+      {&st->put_patient, "INSERT INTO patients (patient_id, label, arm, status, failure_time, failure_message) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&st->put_param, "INSERT INTO parameters (patient_id, instance, name, value, unit) VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {&st->put_event, "INSERT INTO events (patient_id, seq, time, kind, instance, target, amount, rate, unit, detail) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+  };
+  for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
+    int rc = sqlite3_prepare_v3(st->db, stmts[i].sql, -1, SQLITE_PREPARE_PERSISTENT, stmts[i].slot, NULL);
+    if (rc != SQLITE_OK)
+      return fail_db(err, st->db, rc, st->path, "cannot prepare \"%s\"", stmts[i].sql);
+  }
+  return trajectory_sql(st, run, 0, err);
+}
+
+/* Opens the (empty) file st->path and writes the schema and the run's metadata in one transaction. */
+static int build(ts_store *st, const ts_store_run *run, ts_error *err) {
+  int rc = sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    return fail_db(err, st->db, rc, st->path, "cannot open the results database");
+  int max_columns = sqlite3_limit(st->db, SQLITE_LIMIT_COLUMN, -1);
+  int max_vars = sqlite3_limit(st->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+  int limit = max_columns < max_vars ? max_columns : max_vars;
+  if (run->n_signals > (size_t)limit - 2)
+    return ts_fail(err, TS_E_INPUT, "%s: %zu recorded signals are too many: this SQLite allows at most %d", st->path,
+                   run->n_signals, limit - 2);
+  sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+  /* Best effort: where WAL cannot be had (a VFS without shared memory) the rollback journal stays, as safe and
+   * only slower (an fsync per patient). */
+  sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+  rc = sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    return fail_db(err, st->db, rc, st->path, "cannot set synchronous = NORMAL");
+  rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    return fail_db(err, st->db, rc, st->path, "cannot start writing the results database");
+  rc = sqlite3_exec(st->db, schema_sql, NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    return fail_db(err, st->db, rc, st->path, "cannot create the tables");
+  if (trajectory_sql(st, run, 1, err) != 0 || write_run_table(st, run, err) != 0 || write_models(st, run, err) != 0 ||
+      write_signals(st, run, err) != 0)
+    return -1;
+  rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    return fail_db(err, st->db, rc, st->path, "cannot commit the schema and run metadata");
+  return prepare_writes(st, run, err);
+}
+
+/* Finalizes the statements and closes the database; the WAL is folded into the main file first, as far as no
+ * other connection prevents it. Returns SQLite's result of the close. */
+static int close_db(ts_store *st) {
+  sqlite3_stmt *stmts[] = {st->begin,     st->commit,  st->rollback, st->put_patient,
+                           st->put_param, st->put_row, st->put_event};
+  for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
+    sqlite3_finalize(stmts[i]);
+  st->begin = st->commit = st->rollback = st->put_patient = st->put_param = st->put_row = st->put_event = NULL;
+  if (!st->db)
+    return SQLITE_OK;
+  if (sqlite3_get_autocommit(st->db)) {
+    /* Leaving WAL mode needs the only connection: don't wait for a reader, it would only keep the WAL. */
+    sqlite3_busy_timeout(st->db, 0);
+    sqlite3_exec(st->db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+  }
+  int rc = sqlite3_close(st->db);
+  if (rc != SQLITE_OK) /* a statement left unfinalized: a bug, but the connection must not leak */
+    sqlite3_close_v2(st->db);
+  st->db = NULL;
+  return rc;
+}
+
+static void free_store(ts_store *st) {
+  free(st->path);
+  free(st);
+}
+
+int ts_store_create(const char *path, const ts_store_run *run, int replace, ts_store **out, ts_error *err) {
+  if (out)
+    *out = NULL;
+  if (!path || !*path || !run || !out)
+    return ts_fail(err, TS_E_INTERNAL, "ts_store_create: path, run and out are required");
+  if (check_run(path, run, err) != 0)
+    return -1;
+  if ((replace ? remove_database(path, err) : refuse_existing(path, err)) != 0)
+    return -1;
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    if (errno == EEXIST)
+      return ts_fail(err, TS_E_INPUT, "%s: file exists; refusing to overwrite it (another process created it?)", path);
+    return ts_fail(err, TS_E_IO, "%s: cannot create the results database: %s", path, strerror(errno));
+  }
+  close(fd);
+  /* From here on the file is ours: any failure removes it. */
+  ts_store *st = calloc(1, sizeof *st);
+  if (st && !(st->path = path_with(path, ""))) {
+    free(st);
+    st = NULL;
+  }
+  if (!st) {
+    unlink(path);
+    return ts_fail(err, TS_E_NOMEM, "%s: out of memory", path);
+  }
+  st->n_signals = run->n_signals;
+  if (build(st, run, err) != 0) {
+    close_db(st);
+    unlink(path);
+    for (size_t i = 0; i < N_SIDECARS; i++) {
+      char *side = path_with(path, sidecar_suffixes[i]);
+      if (side)
+        unlink(side);
+      free(side);
+    }
+    free_store(st);
+    return -1;
+  }
+  *out = st;
+  return 0;
+}
+
+/* ---- ts_store_write_patient ------------------------------------------------------------------------------------ */
+
+static int put_patient(ts_store *st, const ts_store_patient *p) {
+  sqlite3_stmt *s = st->put_patient;
+  int failed = p->failed != 0;
+  int rc = sqlite3_bind_int64(s, 1, p->patient_id);
+  if (rc == SQLITE_OK)
+    rc = bind_text(s, 2, p->label);
+  if (rc == SQLITE_OK)
+    rc = bind_text(s, 3, p->arm);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_text(s, 4, failed ? "failed" : "ok", -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK)
+    rc = failed ? bind_real(s, 5, p->failure_time) : sqlite3_bind_null(s, 5);
+  if (rc == SQLITE_OK)
+    rc = bind_text(s, 6, failed ? p->failure_message : NULL);
+  return rc == SQLITE_OK ? run_stmt(s) : rc;
+}
+
+static int put_param(sqlite3_stmt *s, const ts_store_param *q) {
+  int rc = bind_text(s, 2, q->instance);
+  if (rc == SQLITE_OK)
+    rc = bind_text(s, 3, q->name);
+  if (rc == SQLITE_OK)
+    rc = bind_real(s, 4, q->value);
+  if (rc == SQLITE_OK)
+    rc = bind_text(s, 5, q->unit);
+  return rc == SQLITE_OK ? run_stmt(s) : rc;
+}
+
+static int put_row(sqlite3_stmt *s, double time, const double *row, size_t n) {
+  int rc = bind_real(s, 2, time);
+  for (size_t j = 0; j < n && rc == SQLITE_OK; j++)
+    rc = bind_real(s, (int)j + 3, row[j]);
+  return rc == SQLITE_OK ? run_stmt(s) : rc;
+}
+
+static int put_event(sqlite3_stmt *s, size_t seq, const ts_store_event *e) {
+  int rc = sqlite3_bind_int64(s, 2, (sqlite3_int64)seq);
+  if (rc == SQLITE_OK)
+    rc = bind_real(s, 3, e->time);
+  if (rc == SQLITE_OK)
+    rc = bind_text(s, 4, e->kind);
+  if (rc == SQLITE_OK)
+    rc = bind_text(s, 5, e->instance);
+  if (rc == SQLITE_OK)
+    rc = bind_text(s, 6, e->target);
+  if (rc == SQLITE_OK)
+    rc = bind_real(s, 7, e->amount);
+  if (rc == SQLITE_OK)
+    rc = bind_real(s, 8, e->rate);
+  if (rc == SQLITE_OK)
+    rc = bind_text(s, 9, e->unit);
+  if (rc == SQLITE_OK)
+    rc = bind_text(s, 10, e->detail);
+  return rc == SQLITE_OK ? run_stmt(s) : rc;
+}
+
+/* Resets the per-patient statements and drops their bindings, so that none keeps a pointer into the caller's
+ * patient once ts_store_write_patient returns. */
+static void release_statements(ts_store *st) {
+  sqlite3_stmt *stmts[] = {st->begin,     st->commit,  st->rollback, st->put_patient,
+                           st->put_param, st->put_row, st->put_event};
+  for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
+    sqlite3_reset(stmts[i]);
+    sqlite3_clear_bindings(stmts[i]);
+  }
+}
+
+int ts_store_write_patient(ts_store *st, const ts_store_patient *p, ts_error *err) {
+  if (!st || !p)
+    return ts_fail(err, TS_E_INTERNAL, "ts_store_write_patient: store and patient are required");
+  long long id = (long long)p->patient_id;
+  if ((p->n_params && !p->params) || (p->n_events && !p->events) ||
+      (p->n_times && (!p->times || (st->n_signals && !p->values))))
+    return ts_fail(err, TS_E_INTERNAL, "%s: patient %lld: a NULL array with a non-zero count", st->path, id);
+
+  /* where names the part being written, for the message */
+  char where[160] = "cannot start its transaction";
+  int rc = run_stmt(st->begin);
+  if (rc != SQLITE_OK)
+    goto fail;
+  snprintf(where, sizeof where, "patients row");
+  if ((rc = put_patient(st, p)) != SQLITE_OK)
+    goto fail;
+  snprintf(where, sizeof where, "parameters");
+  rc = sqlite3_bind_int64(st->put_param, 1, p->patient_id);
+  for (size_t i = 0; i < p->n_params && rc == SQLITE_OK; i++)
+    if ((rc = put_param(st->put_param, &p->params[i])) != SQLITE_OK)
+      snprintf(where, sizeof where, "parameter %zu of %zu (%s.%s)", i + 1, p->n_params,
+               p->params[i].instance ? p->params[i].instance : "(null)",
+               p->params[i].name ? p->params[i].name : "(null)");
+  if (rc != SQLITE_OK)
+    goto fail;
+  snprintf(where, sizeof where, "trajectory");
+  rc = sqlite3_bind_int64(st->put_row, 1, p->patient_id);
+  for (size_t i = 0; i < p->n_times && rc == SQLITE_OK; i++)
+    if ((rc = put_row(st->put_row, p->times[i], st->n_signals ? p->values + i * st->n_signals : NULL, st->n_signals)) !=
+        SQLITE_OK)
+      snprintf(where, sizeof where, "trajectory row %zu of %zu (time %.17g d)", i + 1, p->n_times, p->times[i]);
+  if (rc != SQLITE_OK)
+    goto fail;
+  snprintf(where, sizeof where, "events");
+  rc = sqlite3_bind_int64(st->put_event, 1, p->patient_id);
+  for (size_t i = 0; i < p->n_events && rc == SQLITE_OK; i++)
+    if ((rc = put_event(st->put_event, i, &p->events[i])) != SQLITE_OK)
+      snprintf(where, sizeof where, "event %zu of %zu (%s at time %.17g d)", i + 1, p->n_events,
+               p->events[i].kind ? p->events[i].kind : "(null)", p->events[i].time);
+  if (rc != SQLITE_OK)
+    goto fail;
+  snprintf(where, sizeof where, "cannot commit");
+  if ((rc = run_stmt(st->commit)) != SQLITE_OK)
+    goto fail;
+  release_statements(st);
+  return 0;
+
+fail:
+  /* The message first: resetting and rolling back replace SQLite's. */
+  fail_db(err, st->db, rc, st->path, "patient %lld: %s", id, where);
+  release_statements(st);
+  if (!sqlite3_get_autocommit(st->db)) {
+    int rb = run_stmt(st->rollback);
+    if (rb != SQLITE_OK) {
+      ts_error_append(err, "%s: the rollback of patient %lld failed too: %s", st->path, id, sqlite3_errmsg(st->db));
+      sqlite3_reset(st->rollback);
+    }
+  }
+  return -1;
+}
+
+/* ---- finishing ------------------------------------------------------------------------------------------------- */
+
+/* Marks the run finished, with SQLite's clock in UTC. */
+#define FINISH_SQL(status)                                                                                             \
+  "BEGIN IMMEDIATE; UPDATE run SET value = '" status "' WHERE key = 'status'; "                                        \
+  "INSERT OR REPLACE INTO run (key, value) VALUES ('finished_at', strftime('%Y-%m-%dT%H:%M:%SZ', 'now')); COMMIT"
+
+int ts_store_finish(ts_store *st, const char *status, ts_error *err) {
+  if (!st)
+    return 0;
+  int rc = 0;
+  const char *sql = NULL;
+  if (status && strcmp(status, "complete") == 0)
+    sql = FINISH_SQL("complete");
+  else if (status && strcmp(status, "interrupted") == 0)
+    sql = FINISH_SQL("interrupted");
+  else
+    rc = ts_fail(err, TS_E_INTERNAL, "%s: a run's final status is 'complete' or 'interrupted', not '%s'", st->path,
+                 status ? status : "(null)");
+  if (sql) {
+    int src = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+    if (src != SQLITE_OK) {
+      rc = fail_db(err, st->db, src, st->path, "cannot mark the run '%s'", status);
+      if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+  }
+  int crc = close_db(st);
+  if (crc != SQLITE_OK && rc == 0)
+    rc = ts_fail(err, code_of(crc), "%s: cannot close the results database: %s", st->path, sqlite3_errstr(crc));
+  free_store(st);
+  return rc;
+}
+
+void ts_store_close(ts_store *st) {
+  if (!st)
+    return;
+  close_db(st);
+  free_store(st);
+}
+
+void ts_sha256_hex(const void *data, size_t len, char out[65]) {
+  static const char hex[] = "0123456789abcdef";
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!EVP_Digest(data ? data : "", data ? len : 0, md, &n, EVP_sha256(), NULL) || n != 32) {
+    out[0] = '\0';
+    return;
+  }
+  for (unsigned int i = 0; i < n; i++) {
+    out[2 * i] = hex[md[i] >> 4];
+    out[2 * i + 1] = hex[md[i] & 0xf];
+  }
+  out[64] = '\0';
+}

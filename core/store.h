@@ -3,7 +3,12 @@
  * One file per run. Run metadata is written when the store is created; each patient is then written in one
  * transaction (its row, parameters, trajectory and event log together), so a failed or interrupted run never
  * leaves a half-written patient. The trajectory table is wide: one row per (patient, time) and one REAL column
- * per recorded signal, named like the signal ("pk.C"), so that `SELECT * FROM trajectory` is a data frame. */
+ * per recorded signal, named like the signal ("pk.C"), so that `SELECT * FROM trajectory` is a data frame.
+ *
+ * A ts_store is used by one thread at a time (callers serialize). No function keeps a pointer to what it is
+ * given once it returns. Failures: TS_E_INPUT for data the schema refuses (a repeated patient id or time, a
+ * recorded signal called like another), TS_E_IO for the file system or SQLite, TS_E_NOMEM, and TS_E_INTERNAL for
+ * a NULL where the API needs a value. */
 #ifndef TWINSIM_CORE_STORE_H
 #define TWINSIM_CORE_STORE_H
 
@@ -36,26 +41,30 @@ typedef struct ts_store_signal { /* one recorded signal = one column of `traject
 
 typedef struct ts_store_run {
   const char *scenario_path;
-  const char *scenario_text; /* the whole file, stored verbatim */
-  size_t scenario_len;
-  const ts_store_kv *meta; /* twinsim version, SUNDIALS version, seed, solver settings, ... */
+  const char *scenario_text; /* the whole file, stored verbatim (its SHA-256 too); NULL when there is none */
+  size_t scenario_len;       /* bytes of scenario_text */
+  const ts_store_kv *meta;   /* twinsim version, SUNDIALS version, seed, solver settings, ...; keys must differ
+                                from each other and from the store's own (schema_version, status, time_unit,
+                                created_at, finished_at, scenario_path, scenario_sha256, scenario_text) */
   size_t n_meta;
   const ts_store_model *models;
   size_t n_models;
-  const ts_store_signal *signals;
+  const ts_store_signal *signals; /* in the column order of ts_store_patient.values; names must differ ignoring
+                                     ASCII case (SQLite's column names do) and may not be patient_id or time */
   size_t n_signals;
 } ts_store_run;
 
 typedef struct ts_store_param { /* one row of `parameters` */
   const char *instance;
   const char *name;
-  double value;
+  double value; /* NAN is stored as NULL */
   const char *unit;
 } ts_store_param;
 
-typedef struct ts_store_event { /* one row of `events` (dose log, later rule firings) */
-  double time;                  /* d */
-  const char *kind;             /* "bolus", "infusion_start", "infusion_stop", ... */
+/* One row of `events` (dose log, later rule firings). Strings other than kind may be NULL, stored as NULL. */
+typedef struct ts_store_event {
+  double time;      /* d */
+  const char *kind; /* "bolus", "infusion_start", "infusion_stop", ...; not NULL */
   const char *instance;
   const char *target;
   double amount; /* in `unit`, NAN when not applicable */
@@ -65,36 +74,44 @@ typedef struct ts_store_event { /* one row of `events` (dose log, later rule fir
 } ts_store_event;
 
 typedef struct ts_store_patient {
-  int64_t patient_id;  /* 1-based */
-  const char *label;   /* e.g. the twin's id */
-  const char *arm;     /* NULL for a single-arm run */
-  int failed;          /* 0: status 'ok'; 1: 'failed' */
-  double failure_time; /* d, when failed */
-  const char *failure_message;
+  int64_t patient_id;          /* 1-based */
+  const char *label;           /* e.g. the twin's id */
+  const char *arm;             /* NULL for a single-arm run */
+  int failed;                  /* 0: status 'ok'; 1: 'failed' */
+  double failure_time;         /* d, when failed (ignored otherwise) */
+  const char *failure_message; /* when failed (ignored otherwise) */
   const ts_store_param *params;
   size_t n_params;
-  size_t n_times;       /* rows of the trajectory (may be fewer than planned when failed) */
-  const double *times;  /* n_times, d */
-  const double *values; /* n_times * n_signals, row-major: values[i * n_signals + j] */
-  const ts_store_event *events;
+  size_t n_times;               /* rows of the trajectory (may be fewer than planned when failed) */
+  const double *times;          /* n_times, d */
+  const double *values;         /* n_times * n_signals, row-major: values[i * n_signals + j]; NAN is stored as NULL */
+  const ts_store_event *events; /* in log order (stored with seq 0, 1, ...) */
   size_t n_events;
 } ts_store_patient;
 
-/* Creates the database at path with the schema and the run's metadata (run status 'running'). An existing file
- * is refused (TS_E_INPUT) unless `replace` is non-zero. On failure nothing is left at path. */
+/* Creates the database at path with the schema and the run's metadata (run status 'running'), all in one
+ * transaction, and sets *out to the open store. An existing file is refused (TS_E_INPUT) unless `replace` is
+ * non-zero: then it is removed with its -wal, -shm and -journal files first. A place where no file can be created
+ * (a missing or read-only directory) gives TS_E_IO. On failure *out is NULL and nothing is left at path (but a
+ * file replaced is gone). The message names the path and, where SQLite failed, SQLite's message. */
 int ts_store_create(const char *path, const ts_store_run *run, int replace, ts_store **out, ts_error *err);
 
-/* Writes one patient atomically. */
+/* Writes one patient atomically: its patients row, parameters, trajectory rows and events in one transaction.
+ * On failure (say a patient id already written, or a time repeated in its trajectory) nothing of this patient
+ * stays in the database, the patients written before are intact and the store can go on with the next one. */
 int ts_store_write_patient(ts_store *st, const ts_store_patient *p, ts_error *err);
 
-/* Marks the run 'complete' (or 'failed' when any patient failed is NOT a reason: patients carry their own
- * status; `status` is the run's: "complete" or "interrupted"), then closes. st may be NULL. */
+/* Sets the run's status to `status`, "complete" or "interrupted" (the run's own: failed patients carry their
+ * status in `patients`, and a run with some is still complete), records finished_at, and closes the store.
+ * st is closed and freed in every case, also when this fails (a status other than those two is TS_E_INTERNAL and
+ * leaves the run 'running'). st NULL: returns 0. */
 int ts_store_finish(ts_store *st, const char *status, ts_error *err);
 
-/* Closes without marking the run finished (its status stays 'running'). NULL is harmless. */
+/* Closes and frees st without marking the run finished (its status stays 'running'). NULL is harmless. */
 void ts_store_close(ts_store *st);
 
-/* Lowercase hex SHA-256 of data (65 bytes with the NUL), as `sha256sum` prints. */
+/* Lowercase hex SHA-256 of data (65 bytes with the NUL), as `sha256sum` prints; data may be NULL when len is 0.
+ * Should OpenSSL fail (out of memory), out is the empty string. */
 void ts_sha256_hex(const void *data, size_t len, char out[65]);
 
 #endif

@@ -1,0 +1,603 @@
+/* The results database (core/store.c): what ts_store writes is read back through SQLite's own API and compared
+ * with the values the test wrote; SHA-256 is checked against published test vectors and `sha256sum`. */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "test_support.h"
+
+/* `printf 'scenario:\n  name: store test\n' | sha256sum` */
+static const char scenario_text[] = "scenario:\n  name: store test\n";
+static const char scenario_sha256[] = "09b435ff98d680902666b609ecfd3a6a8f8d76d8552b4720e3a990a98597d337";
+
+static const ts_store_signal signals[] = {
+    {"pk.C", "mg/L", "output"},
+    {"tumor.V", "mL", "state"},
+    {"odd\"name", "1", "output"}, /* a double quote inside the column name */
+};
+#define N_SIGNALS 3
+
+static const ts_store_kv meta[] = {{"twinsim_version", "0.1.0"}, {"seed", "42"}, {"rtol", "1e-8"}};
+static const ts_store_model models[] = {
+    {"pk", "pkpd", "1.2.0", "/usr/lib/twinsim/pkpd.so", "one_compartment", "1.0"},
+    {"tumor", "tumor", "0.3.0", "/usr/lib/twinsim/tumor.so", "gompertz", "2"},
+};
+
+static ts_store_run test_run(void) {
+  return (ts_store_run){.scenario_path = "trial.yaml",
+                        .scenario_text = scenario_text,
+                        .scenario_len = sizeof scenario_text - 1,
+                        .meta = meta,
+                        .n_meta = 3,
+                        .models = models,
+                        .n_models = 2,
+                        .signals = signals,
+                        .n_signals = N_SIGNALS};
+}
+
+/* Patient 1: three rows, one value missing (NAN), two parameters, two events. */
+static const double good_times[] = {0.0, 0.5, 1.0};
+static const double good_values[] = {10.0, 100.0, 1.0, 5.0, NAN, 2.0, 2.5, 90.0, 3.0};
+static const ts_store_param good_params[] = {{"pk", "CL", 120.0, "L/d"}, {"tumor", "V0", 100.0, "mL"}};
+static const ts_store_event good_events[] = {
+    {0.0, "bolus", "pk", "A", 100.0, NAN, "mg", NULL},
+    {0.5, "infusion_start", "pk", "A", NAN, 50.0, "mg", "over 2 h"},
+};
+
+static ts_store_patient good_patient(int64_t id) {
+  return (ts_store_patient){.patient_id = id,
+                            .label = "twin-001",
+                            .arm = "A",
+                            .params = good_params,
+                            .n_params = 2,
+                            .n_times = 3,
+                            .times = good_times,
+                            .values = good_values,
+                            .events = good_events,
+                            .n_events = 2};
+}
+
+/* Patient 2: failed at 0.75 d, two of the three planned rows. */
+static const double failed_times[] = {0.0, 0.5};
+static const double failed_values[] = {20.0, 200.0, 4.0, 15.0, 150.0, 5.0};
+static const ts_store_param failed_params[] = {{"pk", "CL", 80.0, "L/d"}};
+
+static ts_store_patient failed_patient(int64_t id) {
+  return (ts_store_patient){.patient_id = id,
+                            .label = "twin-002",
+                            .arm = "B",
+                            .failed = 1,
+                            .failure_time = 0.75,
+                            .failure_message = "CVODE: too much work",
+                            .params = failed_params,
+                            .n_params = 1,
+                            .n_times = 2,
+                            .times = failed_times,
+                            .values = failed_values};
+}
+
+/* ---- reading back ---------------------------------------------------------------------------------------------- */
+
+static sqlite3 *open_db(const char *path) {
+  sqlite3 *db = NULL;
+  int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+  if (rc != SQLITE_OK)
+    fail_msg("cannot open %s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  return db;
+}
+
+/* Runs a query expected to return at least one row and leaves the statement on its first row. */
+static sqlite3_stmt *query(sqlite3 *db, const char *fmt, ...) {
+  char sql[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(sql, sizeof sql, fmt, ap);
+  va_end(ap);
+  sqlite3_stmt *s = NULL;
+  if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+    fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+  if (sqlite3_step(s) != SQLITE_ROW)
+    fail_msg("%s: no row (%s)", sql, sqlite3_errmsg(db));
+  return s;
+}
+
+static long long q_int(sqlite3 *db, const char *sql) {
+  sqlite3_stmt *s = query(db, "%s", sql);
+  long long v = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  return v;
+}
+
+/* The first column of the first row as text ("<NULL>" for NULL), copied into buf. */
+static const char *q_text(sqlite3 *db, char *buf, size_t size, const char *sql) {
+  sqlite3_stmt *s = query(db, "%s", sql);
+  const unsigned char *t = sqlite3_column_text(s, 0);
+  snprintf(buf, size, "%s", t ? (const char *)t : "<NULL>");
+  sqlite3_finalize(s);
+  return buf;
+}
+
+static int q_type(sqlite3 *db, const char *sql) {
+  sqlite3_stmt *s = query(db, "%s", sql);
+  int t = sqlite3_column_type(s, 0);
+  sqlite3_finalize(s);
+  return t;
+}
+
+static double q_real(sqlite3 *db, const char *sql) {
+  sqlite3_stmt *s = query(db, "%s", sql);
+  if (sqlite3_column_type(s, 0) != SQLITE_FLOAT)
+    fail_msg("%s: not a REAL (type %d)", sql, sqlite3_column_type(s, 0));
+  double v = sqlite3_column_double(s, 0);
+  sqlite3_finalize(s);
+  return v;
+}
+
+static int exists(const char *path) {
+  struct stat sb;
+  return lstat(path, &sb) == 0;
+}
+
+static const char *with_suffix(const char *path, const char *suffix) {
+  static char buf[4][1100];
+  static int next;
+  char *p = buf[next++ % 4];
+  snprintf(p, sizeof buf[0], "%s%s", path, suffix);
+  return p;
+}
+
+static ts_store *create_ok(const char *path) {
+  ts_store_run run = test_run();
+  ts_store *st = NULL;
+  ts_error err;
+  ts_error_clear(&err);
+  if (ts_store_create(path, &run, 0, &st, &err) != 0)
+    fail_msg("ts_store_create(%s): %s", path, err.message);
+  assert_non_null(st);
+  return st;
+}
+
+static void write_ok(ts_store *st, const ts_store_patient *p) {
+  ts_error err;
+  ts_error_clear(&err);
+  if (ts_store_write_patient(st, p, &err) != 0)
+    fail_msg("ts_store_write_patient(%lld): %s", (long long)p->patient_id, err.message);
+}
+
+/* Runs a child that creates a store at path, writes patients 1 (ok) and 2 (failed) and dies of SIGKILL. */
+static void killed_run(const char *path) {
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    ts_store_run run = test_run();
+    ts_store *st = NULL;
+    ts_store_patient p1 = good_patient(1), p2 = failed_patient(2);
+    if (ts_store_create(path, &run, 0, &st, NULL) != 0 || ts_store_write_patient(st, &p1, NULL) != 0 ||
+        ts_store_write_patient(st, &p2, NULL) != 0)
+      _exit(3);
+    kill(getpid(), SIGKILL);
+    _exit(4);
+  }
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFSIGNALED(status));
+  assert_int_equal(WTERMSIG(status), SIGKILL);
+}
+
+/* ---- tests ----------------------------------------------------------------------------------------------------- */
+
+static void test_sha256_vectors(void **state) {
+  (void)state;
+  char hex[65];
+  ts_sha256_hex("abc", 3, hex); /* FIPS 180-2, appendix B.1 */
+  assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  ts_sha256_hex("", 0, hex);
+  assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  ts_sha256_hex(NULL, 0, hex);
+  assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  ts_sha256_hex(scenario_text, sizeof scenario_text - 1, hex);
+  assert_string_equal(hex, scenario_sha256);
+}
+
+static void test_round_trip(void **state) {
+  (void)state;
+  const char *path = ts_test_path("store-roundtrip", "db");
+  ts_store *st = create_ok(path);
+  ts_store_patient p1 = good_patient(1), p2 = failed_patient(2);
+  write_ok(st, &p1);
+  write_ok(st, &p2);
+  ts_error err;
+  ts_error_clear(&err);
+  assert_int_equal(ts_store_finish(st, "complete", &err), 0);
+  /* A finished run is one file. */
+  assert_false(exists(with_suffix(path, "-wal")));
+  assert_false(exists(with_suffix(path, "-shm")));
+  assert_false(exists(with_suffix(path, "-journal")));
+
+  sqlite3 *db = open_db(path);
+  char buf[256];
+  assert_string_equal(q_text(db, buf, sizeof buf, "PRAGMA journal_mode"), "delete");
+  /* run */
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'schema_version'"), "1");
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'status'"), "complete");
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'time_unit'"), "d");
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'scenario_path'"), "trial.yaml");
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'scenario_sha256'"),
+                      scenario_sha256);
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'scenario_text'"), scenario_text);
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'seed'"), "42");
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'rtol'"), "1e-8");
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'twinsim_version'"), "0.1.0");
+  assert_int_equal(q_int(db, "SELECT count(*) FROM run"), 11); /* 8 fixed keys + 3 meta */
+  /* ISO-8601 UTC, and SQLite itself reads it back as a time within the last hour. */
+  q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'created_at'");
+  assert_int_equal(strlen(buf), 20);
+  assert_int_equal(buf[4], '-');
+  assert_int_equal(buf[10], 'T');
+  assert_int_equal(buf[19], 'Z');
+  assert_int_equal(q_int(db, "SELECT abs(julianday('now') - julianday(value)) < 1.0 / 24 FROM run "
+                             "WHERE key = 'created_at'"),
+                   1);
+  assert_int_equal(q_int(db, "SELECT julianday(f.value) >= julianday(c.value) FROM run f, run c "
+                             "WHERE f.key = 'finished_at' AND c.key = 'created_at'"),
+                   1);
+  /* models */
+  assert_int_equal(q_int(db, "SELECT count(*) FROM models"), 2);
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT model FROM models WHERE instance = 'tumor'"), "gompertz");
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT plugin_file FROM models WHERE instance = 'pk'"),
+                      "/usr/lib/twinsim/pkpd.so");
+  /* signals, in column order */
+  assert_int_equal(q_int(db, "SELECT count(*) FROM signals"), 3);
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT name FROM signals WHERE column_index = 0"), "pk.C");
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT unit FROM signals WHERE column_index = 0"), "mg/L");
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT kind FROM signals WHERE column_index = 1"), "state");
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT name FROM signals WHERE column_index = 2"), "odd\"name");
+  /* trajectory columns are named like the signals, in the same order */
+  static const char *const columns[] = {"patient_id", "time", "pk.C", "tumor.V", "odd\"name"};
+  sqlite3_stmt *s = NULL;
+  assert_int_equal(
+      sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('trajectory') ORDER BY cid", -1, &s, NULL), SQLITE_OK);
+  size_t n_columns = 0;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    assert_true(n_columns < 5);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), columns[n_columns]);
+    n_columns++;
+  }
+  sqlite3_finalize(s);
+  assert_int_equal(n_columns, 5);
+  /* patients */
+  assert_int_equal(q_int(db, "SELECT count(*) FROM patients"), 2);
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT status FROM patients WHERE patient_id = 1"), "ok");
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT label FROM patients WHERE patient_id = 1"), "twin-001");
+  assert_int_equal(q_type(db, "SELECT failure_time FROM patients WHERE patient_id = 1"), SQLITE_NULL);
+  assert_int_equal(q_type(db, "SELECT failure_message FROM patients WHERE patient_id = 1"), SQLITE_NULL);
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT status FROM patients WHERE patient_id = 2"), "failed");
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT arm FROM patients WHERE patient_id = 2"), "B");
+  assert_true(q_real(db, "SELECT failure_time FROM patients WHERE patient_id = 2") == 0.75);
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT failure_message FROM patients WHERE patient_id = 2"),
+                      "CVODE: too much work");
+  /* parameters */
+  assert_int_equal(q_int(db, "SELECT count(*) FROM parameters WHERE patient_id = 1"), 2);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM parameters WHERE patient_id = 2"), 1);
+  assert_true(q_real(db, "SELECT value FROM parameters WHERE patient_id = 2 AND instance = 'pk' AND name = 'CL'") ==
+              80.0);
+  assert_string_equal(q_text(db, buf, sizeof buf,
+                             "SELECT unit FROM parameters WHERE patient_id = 1 AND instance = 'tumor' AND name = 'V0'"),
+                      "mL");
+  /* trajectory: every value as written, NAN as NULL; the failed patient has only its rows */
+  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory WHERE patient_id = 1"), 3);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory WHERE patient_id = 2"), 2);
+  assert_int_equal(sqlite3_prepare_v2(db, "SELECT * FROM trajectory ORDER BY patient_id, time", -1, &s, NULL),
+                   SQLITE_OK);
+  const double *expect_times[] = {good_times, failed_times};
+  const double *expect_values[] = {good_values, failed_values};
+  size_t n_rows = 0;
+  for (int patient = 0; patient < 2; patient++) {
+    for (size_t i = 0; i < (patient == 0 ? 3u : 2u); i++, n_rows++) {
+      assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+      assert_int_equal(sqlite3_column_int64(s, 0), patient + 1);
+      assert_true(sqlite3_column_double(s, 1) == expect_times[patient][i]);
+      for (int j = 0; j < N_SIGNALS; j++) {
+        double v = expect_values[patient][i * N_SIGNALS + (size_t)j];
+        if (isnan(v)) {
+          assert_int_equal(sqlite3_column_type(s, 2 + j), SQLITE_NULL);
+        } else {
+          assert_int_equal(sqlite3_column_type(s, 2 + j), SQLITE_FLOAT);
+          assert_true(sqlite3_column_double(s, 2 + j) == v);
+        }
+      }
+    }
+  }
+  assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+  sqlite3_finalize(s);
+  assert_int_equal(n_rows, 5);
+  /* the quoted column can be selected by name */
+  assert_true(q_real(db, "SELECT \"odd\"\"name\" FROM trajectory WHERE patient_id = 1 AND time = 1") == 3.0);
+  assert_int_equal(q_type(db, "SELECT \"tumor.V\" FROM trajectory WHERE patient_id = 1 AND time = 0.5"), SQLITE_NULL);
+  /* events, in log order; NAN and NULL as NULL */
+  assert_int_equal(q_int(db, "SELECT count(*) FROM events WHERE patient_id = 1"), 2);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM events WHERE patient_id = 2"), 0);
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT kind FROM events WHERE patient_id = 1 AND seq = 0"), "bolus");
+  assert_true(q_real(db, "SELECT amount FROM events WHERE patient_id = 1 AND seq = 0") == 100.0);
+  assert_int_equal(q_type(db, "SELECT rate FROM events WHERE patient_id = 1 AND seq = 0"), SQLITE_NULL);
+  assert_int_equal(q_type(db, "SELECT detail FROM events WHERE patient_id = 1 AND seq = 0"), SQLITE_NULL);
+  assert_int_equal(q_type(db, "SELECT amount FROM events WHERE patient_id = 1 AND seq = 1"), SQLITE_NULL);
+  assert_true(q_real(db, "SELECT rate FROM events WHERE patient_id = 1 AND seq = 1") == 50.0);
+  assert_true(q_real(db, "SELECT time FROM events WHERE patient_id = 1 AND seq = 1") == 0.5);
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT detail FROM events WHERE patient_id = 1 AND seq = 1"),
+                      "over 2 h");
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT unit FROM events WHERE patient_id = 1 AND seq = 1"), "mg");
+  /* the file is sound */
+  assert_string_equal(q_text(db, buf, sizeof buf, "PRAGMA integrity_check"), "ok");
+  sqlite3_close(db);
+  remove(path);
+}
+
+static void test_existing_file_refused(void **state) {
+  (void)state;
+  const char *path = ts_test_path("store-existing", "db");
+  assert_int_equal(ts_test_write_file(path, "precious results"), 0);
+  ts_store_run run = test_run();
+  ts_store *st = (ts_store *)&run; /* must be set to NULL on failure */
+  ts_error err;
+  ts_error_clear(&err);
+  assert_int_equal(ts_store_create(path, &run, 0, &st, &err), -1);
+  assert_null(st);
+  assert_int_equal(err.code, TS_E_INPUT);
+  assert_non_null(strstr(err.message, path));
+  char *text = ts_test_read_file(path, NULL);
+  assert_non_null(text);
+  assert_string_equal(text, "precious results");
+  free(text);
+
+  /* replace: the file goes, a fresh database comes */
+  ts_error_clear(&err);
+  assert_int_equal(ts_store_create(path, &run, 1, &st, &err), 0);
+  assert_non_null(st);
+  ts_store_close(st); /* closed, not finished */
+  sqlite3 *db = open_db(path);
+  char buf[64];
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'status'"), "running");
+  assert_int_equal(q_int(db, "SELECT count(*) FROM run WHERE key = 'finished_at'"), 0);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM patients"), 0);
+  sqlite3_close(db);
+  remove(path);
+}
+
+/* The WAL of a killed run whose database file was then deleted is not replayed into a new database at that
+ * path (SQLite deletes a WAL found beside a zero-length database), with or without replace. */
+static void test_stale_wal_ignored(void **state) {
+  (void)state;
+  const char *path = ts_test_path("store-stalewal", "db");
+  const char *wal = with_suffix(path, "-wal");
+  for (int replace = 0; replace < 2; replace++) {
+    killed_run(path);
+    assert_int_equal(unlink(path), 0);
+    struct stat sb;
+    assert_int_equal(stat(wal, &sb), 0);
+    assert_true(sb.st_size > 0);
+
+    ts_store_run run = test_run();
+    ts_store *st = NULL;
+    ts_error err;
+    ts_error_clear(&err);
+    if (ts_store_create(path, &run, replace, &st, &err) != 0)
+      fail_msg("replace %d: %s", replace, err.message);
+    ts_store_close(st);
+    assert_false(exists(wal));
+    sqlite3 *db = open_db(path);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM patients"), 0);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory"), 0);
+    sqlite3_close(db);
+    remove(path);
+  }
+}
+
+static void expect_io_error(const char *path) {
+  ts_store_run run = test_run();
+  ts_store *st = NULL;
+  ts_error err;
+  ts_error_clear(&err);
+  assert_int_equal(ts_store_create(path, &run, 0, &st, &err), -1);
+  assert_null(st);
+  assert_int_equal(err.code, TS_E_IO);
+  if (!strstr(err.message, path))
+    fail_msg("the message does not name %s: %s", path, err.message);
+  assert_false(exists(path));
+}
+
+static void test_unwritable_place(void **state) {
+  (void)state;
+  /* Tests run as root, who may write into a read-only directory: these places refuse anyone. */
+  const char *file = ts_test_path("store-notadir", "txt");
+  assert_int_equal(ts_test_write_file(file, "a regular file"), 0);
+  char path[1200];
+  snprintf(path, sizeof path, "%s/results.db", file);
+  expect_io_error(path);
+  snprintf(path, sizeof path, "%s/no-such-dir-%ld/results.db", TS_TEST_WORK_DIR, (long)getpid());
+  expect_io_error(path);
+  expect_io_error("/proc/twinsim-store-test.db");
+  remove(file);
+
+  /* replacing a directory is refused and leaves it */
+  const char *dir = ts_test_path("store-dir", "db");
+  assert_int_equal(mkdir(dir, 0755), 0);
+  ts_store_run run = test_run();
+  ts_store *st = NULL;
+  ts_error err;
+  ts_error_clear(&err);
+  assert_int_equal(ts_store_create(dir, &run, 1, &st, &err), -1);
+  assert_int_equal(err.code, TS_E_IO);
+  assert_non_null(strstr(err.message, dir));
+  struct stat sb;
+  assert_int_equal(stat(dir, &sb), 0);
+  assert_true(S_ISDIR(sb.st_mode));
+  rmdir(dir);
+}
+
+static void test_bad_signal_names(void **state) {
+  (void)state;
+  const char *path = ts_test_path("store-badsignals", "db");
+  ts_store_signal same[] = {{"pk.C", "mg/L", "output"}, {"PK.c", "mg/L", "output"}};
+  ts_store_signal reserved[] = {{"pk.C", "mg/L", "output"}, {"Time", "d", "output"}};
+  const ts_store_signal *cases[] = {same, reserved};
+  for (int c = 0; c < 2; c++) {
+    ts_store_run run = test_run();
+    run.signals = cases[c];
+    run.n_signals = 2;
+    ts_store *st = NULL;
+    ts_error err;
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_create(path, &run, 0, &st, &err), -1);
+    assert_int_equal(err.code, TS_E_INPUT);
+    assert_non_null(strstr(err.message, cases[c][1].name));
+    assert_false(exists(path));
+  }
+  /* a repeated metadata key fails inside SQLite: the partial file is removed */
+  ts_store_kv twice[] = {{"seed", "1"}, {"seed", "2"}};
+  ts_store_run run = test_run();
+  run.meta = twice;
+  run.n_meta = 2;
+  ts_store *st = NULL;
+  ts_error err;
+  ts_error_clear(&err);
+  assert_int_equal(ts_store_create(path, &run, 0, &st, &err), -1);
+  assert_int_equal(err.code, TS_E_INPUT);
+  assert_non_null(strstr(err.message, "seed"));
+  assert_false(exists(path));
+  assert_false(exists(with_suffix(path, "-wal")));
+  assert_false(exists(with_suffix(path, "-shm")));
+  assert_false(exists(with_suffix(path, "-journal")));
+}
+
+static void test_failed_write_leaves_no_trace(void **state) {
+  (void)state;
+  const char *path = ts_test_path("store-rollback", "db");
+  ts_store *st = create_ok(path);
+  ts_store_patient p1 = good_patient(1);
+  write_ok(st, &p1);
+
+  /* Patient 2: its row and parameters go in, then its third trajectory row repeats a time. */
+  static const double dup_times[] = {0.0, 0.5, 0.5};
+  ts_store_patient p2 = good_patient(2);
+  p2.times = dup_times;
+  ts_error err;
+  ts_error_clear(&err);
+  assert_int_equal(ts_store_write_patient(st, &p2, &err), -1);
+  assert_int_equal(err.code, TS_E_INPUT);
+  assert_non_null(strstr(err.message, path));
+  assert_non_null(strstr(err.message, "patient 2"));
+  assert_non_null(strstr(err.message, "trajectory row 3"));
+
+  /* Patient 3: everything but its last event, which has no kind. */
+  ts_store_event bad_events[] = {good_events[0], good_events[1]};
+  bad_events[1].kind = NULL;
+  ts_store_patient p3 = good_patient(3);
+  p3.events = bad_events;
+  ts_error_clear(&err);
+  assert_int_equal(ts_store_write_patient(st, &p3, &err), -1);
+  assert_int_equal(err.code, TS_E_INPUT);
+  assert_non_null(strstr(err.message, "event 2"));
+
+  /* Patient 1 again: refused, and the first one stays as it was. */
+  ts_store_patient again = failed_patient(1);
+  ts_error_clear(&err);
+  assert_int_equal(ts_store_write_patient(st, &again, &err), -1);
+  assert_int_equal(err.code, TS_E_INPUT);
+
+  /* The store is still usable. */
+  ts_store_patient p4 = failed_patient(4);
+  write_ok(st, &p4);
+  ts_error_clear(&err);
+  assert_int_equal(ts_store_finish(st, "interrupted", &err), 0);
+
+  sqlite3 *db = open_db(path);
+  char buf[64];
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'status'"), "interrupted");
+  assert_int_equal(q_int(db, "SELECT count(*) FROM patients"), 2);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM patients WHERE patient_id IN (1, 4)"), 2);
+  static const char *const tables[] = {"patients", "parameters", "trajectory", "events"};
+  for (int t = 0; t < 4; t++) {
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE patient_id IN (2, 3)", tables[t]);
+    if (q_int(db, sql) != 0)
+      fail_msg("rows of a failed write remain in %s", tables[t]);
+  }
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT status FROM patients WHERE patient_id = 1"), "ok");
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT label FROM patients WHERE patient_id = 1"), "twin-001");
+  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory WHERE patient_id = 1"), 3);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM parameters WHERE patient_id = 1"), 2);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM events WHERE patient_id = 1"), 2);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory WHERE patient_id = 4"), 2);
+  sqlite3_close(db);
+  remove(path);
+}
+
+/* A run killed with SIGKILL keeps every patient it committed, and says it was still running. */
+static void test_killed_run_keeps_committed_patients(void **state) {
+  (void)state;
+  const char *path = ts_test_path("store-killed", "db");
+  killed_run(path);
+
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+  char buf[64];
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'status'"), "running");
+  assert_int_equal(q_int(db, "SELECT count(*) FROM patients"), 2);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory WHERE patient_id = 1"), 3);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory WHERE patient_id = 2"), 2);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM events"), 2);
+  assert_string_equal(q_text(db, buf, sizeof buf, "PRAGMA integrity_check"), "ok");
+  sqlite3_close(db);
+  remove(path);
+  remove(with_suffix(path, "-wal"));
+  remove(with_suffix(path, "-shm"));
+}
+
+static void test_finish_bad_status_and_null(void **state) {
+  (void)state;
+  ts_error err;
+  ts_error_clear(&err);
+  assert_int_equal(ts_store_finish(NULL, "complete", &err), 0);
+  ts_store_close(NULL);
+
+  const char *path = ts_test_path("store-badstatus", "db");
+  ts_store *st = create_ok(path);
+  assert_int_equal(ts_store_finish(st, "done", &err), -1); /* st is closed all the same */
+  assert_int_equal(err.code, TS_E_INTERNAL);
+  assert_non_null(strstr(err.message, "done"));
+  sqlite3 *db = open_db(path);
+  char buf[64];
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'status'"), "running");
+  sqlite3_close(db);
+  remove(path);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_sha256_vectors),
+      cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_existing_file_refused),
+      cmocka_unit_test(test_stale_wal_ignored),
+      cmocka_unit_test(test_unwritable_place),
+      cmocka_unit_test(test_bad_signal_names),
+      cmocka_unit_test(test_failed_write_leaves_no_trace),
+      cmocka_unit_test(test_killed_run_keeps_committed_patients),
+      cmocka_unit_test(test_finish_bad_status_and_null),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
