@@ -139,9 +139,18 @@ static void cvode_error(int code, const char *module, const char *function, char
 
 /* ---- Creation ----------------------------------------------------------------------------------------------- */
 
+/* CVODE's name of a return flag, e.g. "CV_TOO_MUCH_WORK", copied into buf (SUNDIALS allocates the name). */
+static const char *flag_name(int flag, char *buf, size_t cap) {
+  char *name = CVodeGetReturnFlagName(flag);
+  snprintf(buf, cap, "%s", name ? name : "unknown flag");
+  free(name);
+  return buf;
+}
+
 static int check_flag(int flag, const char *call, ts_error *err) {
+  char name[64];
   if (flag < 0)
-    return ts_fail(err, TS_E_INTERNAL, "%s failed with flag %d (%s)", call, flag, CVodeGetReturnFlagName(flag));
+    return ts_fail(err, TS_E_INTERNAL, "%s failed with flag %d (%s)", call, flag, flag_name(flag, name, sizeof name));
   return 0;
 }
 
@@ -288,7 +297,8 @@ static int fail_solver(ts_sim *s, int flag) {
   double t = s->sys->scenario->start_days;
   if (s->cvode)
     CVodeGetCurrentTime(s->cvode, &t);
-  return fail_patient(s, t, "CVODE %s at t = %.9g d: %s%s%s", CVodeGetReturnFlagName(flag), t,
+  char name[64];
+  return fail_patient(s, t, "CVODE %s at t = %.9g d: %s%s%s", flag_name(flag, name, sizeof name), t,
                       s->solver_message[0] ? s->solver_message : "(no message)", s->detail[0] ? "; cause: " : "",
                       s->detail);
 }
