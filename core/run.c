@@ -76,7 +76,8 @@ static int describe_run(const ts_loaded *l, run_description *d, ts_error *err) {
   d->meta[d->run.n_meta++] = (ts_store_kv){"scenario_name", sc->name};
   d->meta[d->run.n_meta++] = (ts_store_kv){"solver.method", sc->solver.method == TS_SC_ADAMS ? "adams" : "bdf"};
   d->meta[d->run.n_meta++] = (ts_store_kv){"solver.linear_solver", "dense"};
-  d->meta[d->run.n_meta++] = (ts_store_kv){"solver.jacobian", "difference quotient"};
+  d->meta[d->run.n_meta++] = (ts_store_kv){
+      "solver.jacobian", sys->all_have_jacobian ? "analytic (chain rule through the bus)" : "difference quotient"};
   add_meta(d, "seed", "%.0f", (double)sc->seed);
   add_meta(d, "solver.rtol", "%.17g", sc->solver.rtol);
   add_meta(d, "solver.atol_scale", "%.17g", sc->solver.atol_scale);

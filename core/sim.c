@@ -1,7 +1,7 @@
 /* The scheduler: one virtual patient integrated with CVODE. See sim.h.
  *
- * Method: CVODE (Hindmarsh et al., SUNDIALS 6.4), BDF or Adams with a dense direct linear solver and a
- * difference-quotient Jacobian, relative tolerance and per-state absolute tolerances from the system. The patient's
+ * Method: CVODE (Hindmarsh et al., SUNDIALS 6.4), BDF or Adams with a dense direct linear solver, the analytic
+ * Jacobian of jacobian.c when every instance has one (difference quotients otherwise), relative tolerance and per-state absolute tolerances from the system. The patient's
  * time line is cut at every breakpoint (dose events, discrete steps, the horizon); CVODE gets a stop time at each
  * and is restarted with CVodeReInit where the states or the right-hand side jump. */
 #include "sim.h"
@@ -18,48 +18,11 @@
 #include <sunmatrix/sunmatrix_dense.h>
 
 #include "host.h"
-
-#define TS_SIM_MESSAGE_MAX 2048
-
-struct ts_sim {
-  const ts_system *sys;
-  ts_sim_options opt;
-
-  /* CVODE */
-  SUNContext ctx;
-  void *cvode;
-  N_Vector y;
-  N_Vector atol;
-  N_Vector constraints;
-  SUNMatrix jac;
-  SUNLinearSolver ls;
-
-  /* Per-patient working memory, sized once. */
-  double *bus;        /* n_states + n_outputs, see system.h */
-  double *inputs;     /* n_inputs */
-  double *params;     /* n_params */
-  double *dose_rates; /* n_dose_targets */
-  int *active_infusions;
-  double *step_due;   /* per instance: the next time its step() runs */
-  double *scratch;    /* n_states */
-  ts_eval *ev;        /* per instance, pointers into the arrays above */
-  void **instance;    /* per instance */
-  ts_host_impl *host; /* per instance */
-  ts_dose_event *events;
-  size_t events_cap;
-  double *values; /* n_output_times * n_recorded */
-
-  /* Failure of the current patient. */
-  int failed;
-  double failure_time;
-  char message[TS_SIM_MESSAGE_MAX];
-  char solver_message[TS_SIM_MESSAGE_MAX]; /* CVODE's last error text */
-  char detail[TS_SIM_MESSAGE_MAX];         /* what the right-hand side saw (plugin error, non-finite value) */
-};
+#include "sim_internal.h"
 
 /* ---- Right-hand side ---------------------------------------------------------------------------------------- */
 
-static void gather_inputs(ts_sim *s, const ts_instance *in) {
+void ts_sim_gather_inputs(ts_sim *s, const ts_instance *in) {
   const ts_link *links = s->sys->links;
   for (uint32_t l = in->link_begin; l < in->link_end; l++) {
     double v = s->bus[links[l].source] * links[l].factor;
@@ -89,15 +52,14 @@ static int callback_status(ts_sim *s, size_t i, int rc, const char *callback, do
   return rc > 0 ? 1 : -1;
 }
 
-/* Computes every output at (t, y) into the bus, in dependency order; with ydot, also the derivatives. */
-static int evaluate(ts_sim *s, double t, const double *y, double *ydot) {
+int ts_sim_evaluate(ts_sim *s, double t, const double *y, double *ydot) {
   const ts_system *sys = s->sys;
   memcpy(s->bus, y, sys->n_states * sizeof *y);
   for (size_t c = 0; c < sys->n_output_calls; c++) {
     uint32_t i = sys->output_calls[c];
     const ts_instance *in = &sys->inst[i];
     ts_eval *e = &s->ev[i];
-    gather_inputs(s, in);
+    ts_sim_gather_inputs(s, in);
     e->t = t;
     e->derivatives = NULL;
     int rc = in->model->compute_outputs(s->instance[i], e);
@@ -111,7 +73,7 @@ static int evaluate(ts_sim *s, double t, const double *y, double *ydot) {
     if (in->model->n_states == 0)
       continue;
     ts_eval *e = &s->ev[i];
-    gather_inputs(s, in);
+    ts_sim_gather_inputs(s, in);
     e->t = t;
     e->derivatives = ydot + in->state_offset;
     int rc = in->model->compute_derivatives(s->instance[i], e);
@@ -128,7 +90,7 @@ static int evaluate(ts_sim *s, double t, const double *y, double *ydot) {
 }
 
 static int cvode_rhs(sunrealtype t, N_Vector y, N_Vector ydot, void *user_data) {
-  return evaluate(user_data, t, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot));
+  return ts_sim_evaluate(user_data, t, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot));
 }
 
 static void cvode_error(int code, const char *module, const char *function, char *msg, void *user_data) {
@@ -180,6 +142,12 @@ static int setup_cvode(ts_sim *s, ts_error *err) {
       check_flag(CVodeSetLinearSolver(s->cvode, s->ls, s->jac), "CVodeSetLinearSolver", err) ||
       check_flag(CVodeSetMaxNumSteps(s->cvode, solver->max_steps), "CVodeSetMaxNumSteps", err))
     return -1;
+  if (sys->all_have_jacobian) {
+    if (ts_jacobian_alloc(s) != 0)
+      return ts_fail(err, TS_E_NOMEM, "out of memory");
+    if (check_flag(CVodeSetJacFn(s->cvode, ts_jacobian_cvode), "CVodeSetJacFn", err))
+      return -1;
+  }
   if (solver->max_step_days > 0 && check_flag(CVodeSetMaxStep(s->cvode, solver->max_step_days), "CVodeSetMaxStep", err))
     return -1;
   if (solver->nonnegative) {
@@ -277,6 +245,7 @@ void ts_sim_free(ts_sim *s) {
   free(s->host);
   free(s->events);
   free(s->values);
+  ts_jacobian_free(s);
   free(s);
 }
 
@@ -306,7 +275,7 @@ static int fail_solver(ts_sim *s, int flag) {
 /* Records the outputs at time t from states y into row `row`. */
 static int record(ts_sim *s, size_t row, double t, const double *y) {
   const ts_system *sys = s->sys;
-  if (evaluate(s, t, y, NULL) != 0)
+  if (ts_sim_evaluate(s, t, y, NULL) != 0)
     return fail_patient(s, t, "computing outputs at t = %.9g d: %s", t, s->detail);
   double *out = s->values + row * sys->n_recorded;
   for (size_t j = 0; j < sys->n_recorded; j++) {
@@ -380,10 +349,10 @@ static int run_steps(ts_sim *s, double t, double *y, int *changed) {
     const ts_instance *in = &sys->inst[i];
     if (!(s->step_due[i] <= t))
       continue;
-    if (!evaluated && evaluate(s, t, y, NULL) != 0)
+    if (!evaluated && ts_sim_evaluate(s, t, y, NULL) != 0)
       return fail_patient(s, t, "computing outputs for a discrete step at t = %.9g d: %s", t, s->detail);
     evaluated = 1;
-    gather_inputs(s, in);
+    ts_sim_gather_inputs(s, in);
     ts_eval *e = &s->ev[i];
     e->t = t;
     e->derivatives = NULL;
@@ -486,4 +455,16 @@ int ts_sim_run(ts_sim *s, const ts_patient *p, ts_sim_result *res, ts_error *err
     CVodeGetNumJacEvals(s->cvode, &res->n_jac_evals);
   }
   return 0;
+}
+
+int ts_sim_uses_analytic_jacobian(const ts_sim *s) {
+  return s->blocks != NULL;
+}
+
+int ts_sim_prepare(ts_sim *s, const ts_patient *p, double *y0) {
+  return init_patient(s, p, s->sys->scenario->start_days, y0);
+}
+
+int ts_sim_rhs(ts_sim *s, double t, const double *y, double *ydot) {
+  return ts_sim_evaluate(s, t, y, ydot);
 }

@@ -50,6 +50,17 @@ int ts_sim_create(const ts_system *sys, const ts_sim_options *opt, ts_sim **out,
  * the host itself failed (err). The result's arrays stay valid until the next run or ts_sim_free. */
 int ts_sim_run(ts_sim *sim, const ts_patient *p, ts_sim_result *res, ts_error *err);
 
+/* Direct access to the wired right-hand side, for tests and the plugin conformance checker. ts_sim_prepare sets up
+ * a patient (parameters, initial states into y0, random streams) as ts_sim_run does before integrating; then
+ * ts_sim_rhs evaluates dy/dt and ts_sim_jacobian the analytic Jacobian (column-major n_states x n_states; -1 when
+ * some instance has no jacobian()). Both return 0, 1 (recoverable) or -1. */
+int ts_sim_prepare(ts_sim *sim, const ts_patient *p, double *y0);
+int ts_sim_rhs(ts_sim *sim, double t, const double *y, double *ydot);
+int ts_sim_jacobian(ts_sim *sim, double t, const double *y, double *J);
+
+/* True when the simulator gives CVODE the analytic Jacobian. */
+int ts_sim_uses_analytic_jacobian(const ts_sim *sim);
+
 /* Destroys the plugin instances and frees everything. NULL is harmless. */
 void ts_sim_free(ts_sim *sim);
 

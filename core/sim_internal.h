@@ -1,0 +1,72 @@
+/* The simulator's insides, shared by sim.c (time line, right-hand side) and jacobian.c (analytic Jacobian).
+ * Not part of any public interface. */
+#ifndef TWINSIM_CORE_SIM_INTERNAL_H
+#define TWINSIM_CORE_SIM_INTERNAL_H
+
+#include <nvector/nvector_serial.h>
+#include <sundials/sundials_context.h>
+#include <sunlinsol/sunlinsol_dense.h>
+#include <sunmatrix/sunmatrix_dense.h>
+
+#include "host.h"
+#include "sim.h"
+
+#define TS_SIM_MESSAGE_MAX 2048
+
+struct ts_sim {
+  const ts_system *sys;
+  ts_sim_options opt;
+
+  /* CVODE */
+  SUNContext ctx;
+  void *cvode;
+  N_Vector y;
+  N_Vector atol;
+  N_Vector constraints;
+  SUNMatrix jac;
+  SUNLinearSolver ls;
+
+  /* Per-patient working memory, sized once. */
+  double *bus;        /* n_states + n_outputs, see system.h */
+  double *inputs;     /* n_inputs */
+  double *params;     /* n_params */
+  double *dose_rates; /* n_dose_targets */
+  int *active_infusions;
+  double *step_due;   /* per instance: the next time its step() runs */
+  double *scratch;    /* n_states */
+  ts_eval *ev;        /* per instance, pointers into the arrays above */
+  void **instance;    /* per instance */
+  ts_host_impl *host; /* per instance */
+  ts_dose_event *events;
+  size_t events_cap;
+  double *values; /* n_output_times * n_recorded */
+
+  /* Failure of the current patient. */
+  int failed;
+  double failure_time;
+  char message[TS_SIM_MESSAGE_MAX];
+  char solver_message[TS_SIM_MESSAGE_MAX]; /* CVODE's last error text */
+  char detail[TS_SIM_MESSAGE_MAX];         /* what the right-hand side saw (plugin error, non-finite value) */
+
+  /* Analytic Jacobian workspace (jacobian.c), allocated when every instance has a jacobian(). */
+  double *d_inputs;  /* n_inputs x n_states, row-major: d(input)/d(states) */
+  double *d_outputs; /* n_outputs x n_states, row-major: d(output)/d(states) */
+  double *blocks;    /* the four blocks of one instance, sized for the largest */
+};
+
+/* Fills the instance's inputs from the bus, following its links. */
+void ts_sim_gather_inputs(ts_sim *s, const ts_instance *in);
+
+/* Computes every output at (t, y) into the bus, in dependency order; with ydot, also the derivatives.
+ * Returns 0, 1 (recoverable) or -1, with s->detail saying what happened. */
+int ts_sim_evaluate(ts_sim *s, double t, const double *y, double *ydot);
+
+/* Allocates the Jacobian workspace; called by ts_sim_create when every instance has a jacobian(). */
+int ts_jacobian_alloc(ts_sim *s);
+void ts_jacobian_free(ts_sim *s);
+
+/* The CVODE Jacobian callback (CVLsJacFn). */
+int ts_jacobian_cvode(sunrealtype t, N_Vector y, N_Vector fy, SUNMatrix J, void *user_data, N_Vector tmp1,
+                      N_Vector tmp2, N_Vector tmp3);
+
+#endif
