@@ -1,0 +1,2 @@
+/* immune plugin: not written yet. */
+#include <twinsim/plugin.h>

@@ -1,0 +1,2 @@
+/* resistance plugin: not written yet. */
+#include <twinsim/plugin.h>

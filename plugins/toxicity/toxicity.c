@@ -1,0 +1,2 @@
+/* toxicity plugin: not written yet. */
+#include <twinsim/plugin.h>
