@@ -1,6 +1,7 @@
 /* A whole run: see run.h. */
 #include "run.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,16 +43,22 @@ static double now_seconds(void) {
 
 /* Everything the store keeps about the run besides the patients; strings live in `text`. */
 typedef struct run_description {
-  ts_store_kv meta[16];
-  char text[16][128];
+  ts_store_kv meta[20];
+  char text[20][128];
+  char *atol; /* "pk.A1 = 1e-06 mg; ..." */
   ts_store_model *models;
   ts_store_signal *signals;
   ts_store_run run;
 } run_description;
 
-static void add_meta(run_description *d, const char *key, const char *fmt, double value) {
+/* Adds a number to the run facts, in the shortest form that reads back as the same double. */
+static void add_number(run_description *d, const char *key, double value) {
   size_t i = d->run.n_meta++;
-  snprintf(d->text[i], sizeof d->text[i], fmt, value);
+  for (int digits = 15; digits <= 17; digits++) {
+    snprintf(d->text[i], sizeof d->text[i], "%.*g", digits, value);
+    if (strtod(d->text[i], NULL) == value)
+      break;
+  }
   d->meta[i] = (ts_store_kv){key, d->text[i]};
 }
 
@@ -78,13 +85,23 @@ static int describe_run(const ts_loaded *l, run_description *d, ts_error *err) {
   d->meta[d->run.n_meta++] = (ts_store_kv){"solver.linear_solver", "dense"};
   d->meta[d->run.n_meta++] = (ts_store_kv){
       "solver.jacobian", sys->all_have_jacobian ? "analytic (chain rule through the bus)" : "difference quotient"};
-  add_meta(d, "seed", "%.0f", (double)sc->seed);
-  add_meta(d, "solver.rtol", "%.17g", sc->solver.rtol);
-  add_meta(d, "solver.atol_scale", "%.17g", sc->solver.atol_scale);
-  add_meta(d, "solver.max_steps", "%.0f", (double)sc->solver.max_steps);
-  add_meta(d, "solver.max_step_d", "%.17g", sc->solver.max_step_days);
-  add_meta(d, "start_d", "%.17g", sc->start_days);
-  add_meta(d, "horizon_d", "%.17g", sc->end_days);
+  size_t cap = 64 * (sys->n_states + 1), used = 0;
+  if (!(d->atol = malloc(cap)))
+    return ts_fail(err, TS_E_NOMEM, "out of memory");
+  d->atol[0] = '\0';
+  for (size_t k = 0; k < sys->n_states && used < cap; k++)
+    used += (size_t)snprintf(d->atol + used, cap - used, "%s%s = %.6g %s", k ? "; " : "", sys->signals[k].name,
+                             sys->atol[k], sys->signals[k].unit);
+  d->meta[d->run.n_meta++] = (ts_store_kv){"solver.atol", d->atol};
+  size_t seed = d->run.n_meta++;
+  snprintf(d->text[seed], sizeof d->text[seed], "%" PRIu64, sc->seed);
+  d->meta[seed] = (ts_store_kv){"seed", d->text[seed]};
+  add_number(d, "solver.rtol", sc->solver.rtol);
+  add_number(d, "solver.atol_scale", sc->solver.atol_scale);
+  add_number(d, "solver.max_steps", (double)sc->solver.max_steps);
+  add_number(d, "solver.max_step_d", sc->solver.max_step_days);
+  add_number(d, "start_d", sc->start_days);
+  add_number(d, "horizon_d", sc->end_days);
   d->run = (ts_store_run){.scenario_path = sc->doc->file,
                           .scenario_text = sc->doc->text,
                           .scenario_len = sc->doc->text_len,
@@ -98,6 +115,7 @@ static int describe_run(const ts_loaded *l, run_description *d, ts_error *err) {
 }
 
 static void free_description(run_description *d) {
+  free(d->atol);
   free(d->models);
   free(d->signals);
 }
