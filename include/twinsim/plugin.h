@@ -186,11 +186,14 @@ typedef struct ts_output {
 #define TS_ROUTE_BOLUS    0x1u /* an amount added at one instant */
 #define TS_ROUTE_INFUSION 0x2u /* a zero-order rate over an interval */
 
-/* A state that accepts doses. Bolus: unless the model has a bolus() callback, the host adds F * amount to the
- * state. Infusion: the host passes the current total rate F * rate into this target as
+/* A state that accepts doses. F is the value of the parameter named by `bioavailability` (1 if NULL); doses into
+ * the target are delayed by the parameter named by `lag_time` (none if NULL), as NONMEM's F and ALAG.
+ * Bolus: unless the model has a bolus() callback, the host adds F * amount to the state (converted from the
+ * target's unit to the state's).
+ * Infusion: the host passes the current total rate of all infusions running into this target as
  * ts_eval.dose_rates[target index] (in `unit` per day), and the model's compute_derivatives() MUST add it to the
- * state's derivative. F is the value of the parameter named by `bioavailability` (1 if NULL); doses into the target are
- * delayed by the parameter named by `lag_time` (none if NULL), as NONMEM's F and ALAG. */
+ * state's derivative. As in NONMEM, F scales the amount: an infusion given by rate keeps its rate and lasts
+ * F * amount / rate; one given by duration keeps its duration and runs at F * amount / duration. */
 typedef struct ts_dose_target {
   const char *name;            /* identifier, unique among the model's dose targets, e.g. "central" */
   const char *state;           /* name of the state receiving the dose */
@@ -240,7 +243,7 @@ typedef struct ts_eval {
   const double *states;     /* n_states values */
   const double *inputs;     /* n_inputs values; in compute_outputs(), only direct_inputs are valid;
                                MAY be NULL when n_inputs is 0 */
-  const double *dose_rates; /* n_dose_targets current infusion rates (already times F), per day;
+  const double *dose_rates; /* n_dose_targets current total infusion rates (F applied), per day;
                                MAY be NULL when n_dose_targets is 0 */
   double *outputs;     /* n_outputs: written by compute_outputs(); read-only, and current, in compute_derivatives() */
   double *derivatives; /* n_states: written by compute_derivatives(); NULL in compute_outputs() */
