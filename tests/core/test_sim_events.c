@@ -15,34 +15,16 @@
 #include "sim.h"
 #include "test_support.h"
 
-typedef struct simulated {
-  ts_loaded loaded;
-  ts_sim *sim;
-  ts_sim_result res;
-} simulated;
-
-static void simulate(simulated *s, const char *body) {
+static void simulate(ts_test_sim *s, const char *body) {
   char yaml[8192];
   snprintf(yaml, sizeof yaml, "twinsim: 1\nname: events\nplugin_path: [%s]\n%s", TS_TEST_FIXTURE_DIR, body);
-  ts_error err;
-  ts_error_clear(&err);
-  if (ts_load(ts_test_scenario("events", yaml), &s->loaded, &err) != 0)
-    fail_msg("%s", err.message);
-  ts_sim_options opt = {.verbosity = TS_LOG_WARNING, .seed = 1};
-  assert_int_equal(ts_sim_create(s->loaded.system, &opt, &s->sim, &err), 0);
-  ts_patient p = {.index = 1, .label = "p", .params = s->loaded.system->params};
-  assert_int_equal(ts_sim_run(s->sim, &p, &s->res, &err), 0);
-}
-
-static void release(simulated *s) {
-  ts_sim_free(s->sim);
-  ts_loaded_free(&s->loaded);
+  ts_test_simulate(s, "events", yaml);
 }
 
 /* A state that only step() changes: n counts the steps taken, one every 0.75 d. */
 static void test_discrete_steps(void **state) {
   (void)state;
-  simulated s;
+  ts_test_sim s;
   simulate(&s, "model:\n  c:\n    model: testkit/stepper\n    step: 18 h\n"
                "horizon: 6 d\noutput:\n  every: 0.5 d\n  signals: [c.n]\n");
   assert_false(s.res.failed);
@@ -52,7 +34,7 @@ static void test_discrete_steps(void **state) {
     double expected = ceil(s.res.times[i] / 0.75 - 1e-9) - 1;
     assert_float_equal(s.res.values[i], fmax(expected, 0), 0);
   }
-  release(&s);
+  ts_test_sim_free(&s);
 }
 
 static void test_step_interval_is_required(void **state) {
@@ -72,7 +54,7 @@ static void test_step_interval_is_required(void **state) {
  * dA/dt = -k A with k = 0.5/d. Sampled at the dose times (before the dose) and after. */
 static void test_bolus_and_infusion_in_other_units(void **state) {
   (void)state;
-  simulated s;
+  ts_test_sim s;
   simulate(&s, "model:\n  d:\n    model: testkit/decay\n    parameters:\n      k: 0.5 1/d\n"
                "doses:\n  - {target: d.depot, amount: 500 ug, start: 1 d}\n"
                "  - {target: d.depot, amount: 24 mg, rate: 2 mg/h, start: 2 d}\n"
@@ -97,41 +79,41 @@ static void test_bolus_and_infusion_in_other_units(void **state) {
   assert_int_equal(s.res.n_events, 3); /* bolus, infusion start, infusion stop */
   assert_float_equal(s.res.events[1].rate, 48.0, 1e-12);
   assert_float_equal(s.res.events[2].time, 2.5, 1e-12);
-  release(&s);
+  ts_test_sim_free(&s);
 }
 
 /* dx/dt = x^2 from x = 1 reaches infinity at t = 1: the patient fails near t = 1 with CVODE's message, and the
  * samples before the failure are kept. */
 static void test_blowup_fails_the_patient(void **state) {
   (void)state;
-  simulated s;
+  ts_test_sim s;
   simulate(&s, "model:\n  b:\n    model: testkit/blowup\nhorizon: 2 d\noutput:\n  every: 0.25 d\n"
                "  signals: [b.x]\n");
   assert_true(s.res.failed);
   assert_true(s.res.failure_time > 0.9 && s.res.failure_time <= 1.0);
   assert_non_null(strstr(s.res.message, "CVODE CV_"));
   assert_non_null(strstr(s.res.message, "at t = "));
-  assert_int_equal(s.res.n_times, 4); /* 0, 0.25, 0.5, 0.75 */
+  assert_int_equal(s.res.n_times, 4);                            /* 0, 0.25, 0.5, 0.75 */
   assert_float_equal(s.res.values[3], 1.0 / (1.0 - 0.75), 4e-3); /* rtol 1e-6 near a singularity */
-  release(&s);
+  ts_test_sim_free(&s);
 }
 
 static void test_nan_derivative_is_named(void **state) {
   (void)state;
-  simulated s;
+  ts_test_sim s;
   simulate(&s, "model:\n  y:\n    model: testkit/nan_after\n    parameters:\n      t_nan: 3 d\n"
                "horizon: 10 d\noutput:\n  every: 1 d\n  signals: [y.y]\n");
   assert_true(s.res.failed);
   assert_true(s.res.failure_time >= 3.0 && s.res.failure_time < 3.5);
   assert_non_null(strstr(s.res.message, "the derivative of y.y is nan"));
   assert_int_equal(s.res.n_times, 4);
-  release(&s);
+  ts_test_sim_free(&s);
 }
 
 /* The same simulator runs a second patient after a failed one, from a clean start. */
 static void test_simulator_recovers_after_failure(void **state) {
   (void)state;
-  simulated s;
+  ts_test_sim s;
   simulate(&s, "model:\n  y:\n    model: testkit/nan_after\n    parameters:\n      t_nan: 3 d\n"
                "horizon: 10 d\noutput:\n  every: 1 d\n  signals: [y.y]\n");
   assert_true(s.res.failed);
@@ -142,7 +124,7 @@ static void test_simulator_recovers_after_failure(void **state) {
   assert_false(s.res.failed);
   assert_int_equal(s.res.n_times, 11);
   assert_float_equal(s.res.values[10], exp(-10.0), 1e-5);
-  release(&s);
+  ts_test_sim_free(&s);
 }
 
 int main(void) {

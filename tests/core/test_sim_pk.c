@@ -127,39 +127,29 @@ static void check_regimen(const regimen *g) {
            "horizon: %.17g d\noutput:\n  times: [%s]\n  signals: [pk.C]\n"
            "solver:\n  rtol: 1e-10\n  atol: 1e-14\n",
            g->model, g->params, g->amount, dose_kind, g->interval, g->count, horizon, list);
-  ts_loaded l;
-  ts_error err;
-  ts_error_clear(&err);
-  int rc = ts_load(ts_test_scenario("closed_form", yaml), &l, &err);
-  if (rc != 0)
-    fail_msg("%s", err.message);
-  ts_sim *sim;
-  ts_sim_options opt = {.verbosity = TS_LOG_WARNING, .seed = 1};
-  assert_int_equal(ts_sim_create(l.system, &opt, &sim, &err), 0);
-  ts_patient p = {.index = 1, .label = "p", .params = l.system->params};
-  ts_sim_result res;
-  assert_int_equal(ts_sim_run(sim, &p, &res, &err), 0);
-  assert_false(res.failed);
-  assert_int_equal(res.n_times, n);
+  ts_test_sim s;
+  ts_test_simulate(&s, "closed_form", yaml);
+  const ts_sim_result *res = &s.res;
+  assert_false(res->failed);
+  assert_int_equal(res->n_times, n);
   /* Relative error, with values below a millionth of the peak compared to that floor instead. */
   double peak = 0, worst = 0;
   for (size_t i = 0; i < n; i++)
     peak = fmax(peak, expected(g, times[i]));
   for (size_t i = 0; i < n; i++) {
     double want = expected(g, times[i]);
-    double e = ts_test_relerr(res.values[i], want, 1e-6 * peak);
+    double e = ts_test_relerr(res->values[i], want, 1e-6 * peak);
     if (e > worst)
       worst = e;
     if (e > 1e-6)
       fail_msg("%s %s: C(%.6f d) = %.12g, closed form %.12g (relative error %.3g)", g->model,
-               g->infusion ? "infusion" : "bolus", times[i], res.values[i], want, e);
+               g->infusion ? "infusion" : "bolus", times[i], res->values[i], want, e);
   }
   print_message("%s %s: %zu samples, worst relative error %.3g\n", g->model, g->infusion ? "infusion" : "bolus", n,
                 worst);
   /* The trough convention: a sample at a dose time is taken before the dose. */
-  assert_true(res.values[0] == 0.0);
-  ts_sim_free(sim);
-  ts_loaded_free(&l);
+  assert_true(res->values[0] == 0.0);
+  ts_test_sim_free(&s);
 }
 
 static const char one_params[] = "      CL: 5 L/h\n      V: 50 L\n";

@@ -118,25 +118,17 @@ static void test_parameter_errors(void **state) {
   expect_error("  d:\n    model: testkit/decay\n    parameters:\n      W: 2 L\n", "d.C", name);
 }
 
-/* Runs a scenario that must load and returns the recorded values of the first patient. */
+/* Runs a scenario that must load and succeed; copies the first recorded values. */
 static void run_ok(const char *model_yaml, const char *signals, double *values, size_t n_values) {
-  ts_loaded l;
-  ts_error err;
-  ts_error_clear(&err);
-  if (ts_load(scenario(model_yaml, signals), &l, &err) != 0)
-    fail_msg("%s", err.message);
-  ts_sim *sim;
-  ts_sim_options opt = {.verbosity = TS_LOG_WARNING, .seed = 1};
-  assert_int_equal(ts_sim_create(l.system, &opt, &sim, &err), 0);
-  ts_patient p = {.index = 1, .label = "p", .params = l.system->params};
-  ts_sim_result res;
-  assert_int_equal(ts_sim_run(sim, &p, &res, &err), 0);
-  if (res.failed)
-    fail_msg("%s", res.message);
-  assert_true(res.n_times * l.system->n_recorded >= n_values);
-  memcpy(values, res.values, n_values * sizeof *values);
-  ts_sim_free(sim);
-  ts_loaded_free(&l);
+  char *yaml = ts_test_read_file(scenario(model_yaml, signals), NULL);
+  ts_test_sim s;
+  ts_test_simulate(&s, "wiring_run", yaml);
+  free(yaml);
+  if (s.res.failed)
+    fail_msg("%s", s.res.message);
+  assert_true(s.res.n_times * s.loaded.system->n_recorded >= n_values);
+  memcpy(values, s.res.values, n_values * sizeof *values);
+  ts_test_sim_free(&s);
 }
 
 /* a (ng/mL) -> r1 -> r2 -> r3 (mg/L): one evaluation carries the value down the chain, whatever the order the

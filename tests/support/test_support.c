@@ -1,6 +1,12 @@
 /* Helpers shared by the cmocka tests: see test_support.h. */
 #include "test_support.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -133,4 +139,22 @@ const char *ts_test_scenario(const char *name, const char *yaml) {
   if (ts_test_write_file(path, yaml) != 0)
     abort();
   return path;
+}
+
+void ts_test_simulate(ts_test_sim *s, const char *name, const char *yaml) {
+  ts_error err;
+  ts_error_clear(&err);
+  if (ts_load(ts_test_scenario(name, yaml), &s->loaded, &err) != 0)
+    fail_msg("%s", err.message);
+  ts_sim_options opt = {.verbosity = TS_LOG_WARNING, .seed = s->loaded.scenario->seed};
+  if (ts_sim_create(s->loaded.system, &opt, &s->sim, &err) != 0)
+    fail_msg("%s", err.message);
+  ts_patient p = {.index = 1, .label = "p", .params = s->loaded.system->params};
+  if (ts_sim_run(s->sim, &p, &s->res, &err) != 0)
+    fail_msg("%s", err.message);
+}
+
+void ts_test_sim_free(ts_test_sim *s) {
+  ts_sim_free(s->sim);
+  ts_loaded_free(&s->loaded);
 }

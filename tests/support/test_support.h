@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+#include "run.h"
+#include "sim.h"
+
 /* The result of running a program: exit status (or 128 + signal number) and everything it printed. */
 typedef struct ts_test_output {
   int status;
@@ -29,5 +32,17 @@ double ts_test_relerr(double a, double b, double floor);
 
 /* Writes a scenario text to a fresh file under TS_TEST_WORK_DIR and returns its path (ts_test_path rules). */
 const char *ts_test_scenario(const char *name, const char *yaml);
+
+/* A scenario loaded and one patient simulated with its scenario parameters (patient index 1). */
+typedef struct ts_test_sim {
+  ts_loaded loaded;
+  ts_sim *sim;
+  ts_sim_result res;
+} ts_test_sim;
+
+/* Writes the YAML to a fresh file, loads it (failing the test with the message if it does not load), creates a
+ * simulator and runs patient 1. The caller checks s->res (which may have failed) and frees with ts_test_sim_free. */
+void ts_test_simulate(ts_test_sim *s, const char *name, const char *yaml);
+void ts_test_sim_free(ts_test_sim *s);
 
 #endif
