@@ -234,7 +234,8 @@ static bool is_identifier(const char *s, size_t len) {
   return true;
 }
 
-/* Splits "left<sep>right", both identifiers; form and example go into the message, e.g. "instance.signal", "pk.C". */
+/* Splits "left<sep>right", both identifiers (only checks when left is NULL); form and example go into the message,
+ * e.g. "instance.signal" and "pk.C". */
 static int split_ref(const char *s, ts_yaml_pos pos, char sep, const char *path, const char *form, const char *example,
                      char **left, char **right, ts_error *err) {
   const char *at = strchr(s, sep);
@@ -247,6 +248,8 @@ static int split_ref(const char *s, ts_yaml_pos pos, char sep, const char *path,
     problem = "each part must be a name of letters, digits and '_', not starting with a digit";
   if (problem)
     return ts_yaml_fail(err, pos, "%s: '%s' is not of the form '%s' (%s); e.g. '%s'", path, s, form, problem, example);
+  if (!left)
+    return 0;
   *left = strndup(s, (size_t)(at - s));
   *right = strdup(at + 1);
   return *left && *right ? 0 : nomem(err);
@@ -264,9 +267,8 @@ static int check_identifier(const ts_yaml_node *key, const char *path, const cha
   if (is_identifier(key->scalar, strlen(key->scalar)))
     return 0;
   return ts_yaml_fail(err, key->pos,
-                      "%s: %s '%s' is not a valid name; use letters, digits and '_', not starting "
-                      "with a digit",
-                      path, what, key->scalar);
+                      "%s: %s '%s' is not a valid name; use letters, digits and '_', not starting with a digit", path,
+                      what, key->scalar);
 }
 
 /* ---- model: instances -------------------------------------------------------------------------------------- */
@@ -305,19 +307,8 @@ static int parse_wire(const ts_yaml_node *key, const ts_yaml_node *value, const 
   w->n_sources = n;
   for (size_t k = 0; k < n; k++) {
     const ts_yaml_node *src = list ? value->items[k] : value;
-    char *instance = NULL, *signal = NULL;
-    if (get_ref(src, p, "instance.signal", "pk.C", &instance, &signal, err) != 0) {
-      free(instance);
-      free(signal);
+    if (get_ref(src, p, "instance.signal", "pk.C", NULL, NULL, err) != 0 || dup_into(src->scalar, &w->sources[k], err))
       return -1;
-    }
-    w->sources[k] = malloc(strlen(instance) + strlen(signal) + 2);
-    if (w->sources[k])
-      sprintf(w->sources[k], "%s.%s", instance, signal);
-    free(instance);
-    free(signal);
-    if (!w->sources[k])
-      return nomem(err);
     w->source_pos[k] = src->pos;
     for (size_t j = 0; j < k; j++)
       if (strcmp(w->sources[j], w->sources[k]) == 0)
@@ -375,8 +366,7 @@ static int parse_model(ts_scenario *sc, const ts_yaml_node *root, ts_error *err)
     return -1;
   if (map->n == 0)
     return ts_yaml_fail(err, map->pos,
-                        "model: no instance given; expected at least one, e.g. "
-                        "'pk: {model: pk/one_compartment}'");
+                        "model: no instance given; expected at least one, e.g. 'pk: {model: pk/one_compartment}'");
   if (!(sc->instances = calloc(map->n, sizeof *sc->instances)))
     return nomem(err);
   sc->n_instances = map->n;
@@ -428,8 +418,7 @@ static int check_rate_unit(const ts_sc_dose *d, const char *path, ts_error *err)
   if (ts_unit_compatible(&amount, &rate))
     return 0;
   return ts_yaml_fail(err, d->rate.pos,
-                      "%s.rate: unit '%s' is not an amount per time in the amount's unit '%s'; "
-                      "expected e.g. '%g %s/d'",
+                      "%s.rate: unit '%s' is not an amount per time in the amount's unit '%s'; expected e.g. '%g %s/d'",
                       path, d->rate.unit, d->amount.unit, d->rate.value, d->amount.unit);
 }
 
@@ -457,10 +446,10 @@ static int parse_dose(const ts_yaml_node *map, size_t index, double scenario_sta
   if ((n = ts_yaml_get(map, "start")) && get_time(n, p, "0 d", &d->start_days, err) != 0)
     return -1;
   if (d->start_days < scenario_start)
-    return ts_yaml_fail(err, n ? n->pos : map->pos,
-                        "%s: the dose starts at %g d%s, before the scenario's start "
-                        "(%g d); a dose must start at or after 'start'",
-                        p, d->start_days, n ? "" : " (the default)", scenario_start);
+    return ts_yaml_fail(
+        err, n ? n->pos : map->pos,
+        "%s: the dose starts at %g d%s, before the scenario's start (%g d); a dose must start at or after 'start'", p,
+        d->start_days, n ? "" : " (the default)", scenario_start);
 
   const ts_yaml_node *duration = ts_yaml_get(map, "duration"), *rate = ts_yaml_get(map, "rate");
   d->kind = TS_SC_BOLUS;
@@ -486,9 +475,7 @@ static int parse_dose(const ts_yaml_node *map, size_t index, double scenario_sta
   const ts_yaml_node *count = ts_yaml_get(map, "count"), *addl = ts_yaml_get(map, "addl");
   d->count = 1;
   if (count && addl)
-    return ts_yaml_fail(err, addl->pos,
-                        "%s: give either 'count' (total doses) or 'addl' (additional doses), not "
-                        "both",
+    return ts_yaml_fail(err, addl->pos, "%s: give either 'count' (total doses) or 'addl' (additional doses), not both",
                         path);
   sub(p, path, "count");
   if (count && get_integer(count, p, 1, TS_SC_MAX_DOSES, &d->count, err) != 0)
@@ -506,9 +493,7 @@ static int parse_dose(const ts_yaml_node *map, size_t index, double scenario_sta
     return -1;
   if (d->count > 1 && !interval)
     return ts_yaml_fail(err, (count ? count : addl)->pos,
-                        "%s: %ld doses need an 'interval' between them, e.g. "
-                        "'interval: 21 d'",
-                        path, d->count);
+                        "%s: %ld doses need an 'interval' between them, e.g. 'interval: 21 d'", path, d->count);
   d->interval_days = d->count > 1 ? interval_days : 0;
   return 0;
 }
@@ -571,13 +556,11 @@ static int parse_times(ts_scenario *sc, const ts_yaml_node *list, ts_error *err)
       return -1;
     if (*t < sc->start_days || *t > sc->end_days)
       return ts_yaml_fail(err, n->pos,
-                          "output.times: '%s' is outside the simulated interval [%g d, %g d] from "
-                          "'start' to 'horizon'",
+                          "output.times: '%s' is outside the simulated interval [%g d, %g d] from 'start' to 'horizon'",
                           n->scalar, sc->start_days, sc->end_days);
     if (i > 0 && !(*t > t[-1]))
       return ts_yaml_fail(err, n->pos,
-                          "output.times: '%s' is not after the previous time '%s'; times must be "
-                          "strictly ascending",
+                          "output.times: '%s' is not after the previous time '%s'; times must be strictly ascending",
                           n->scalar, list->items[i - 1]->scalar);
   }
   return 0;
@@ -705,10 +688,10 @@ static int check_version(const ts_yaml_node *root, ts_error *err) {
   if (n->quoted)
     return ts_yaml_fail(err, n->pos, "twinsim: the schema version is a number; write 'twinsim: %d' without quotes",
                         TS_SC_SCHEMA);
-  return ts_yaml_fail(err, n->pos,
-                      "twinsim: schema version '%s' is not supported; this twinsim reads schema version "
-                      "%d ('twinsim: %d')",
-                      n->scalar, TS_SC_SCHEMA, TS_SC_SCHEMA);
+  return ts_yaml_fail(
+      err, n->pos,
+      "twinsim: schema version '%s' is not supported; this twinsim reads schema version %d ('twinsim: %d')", n->scalar,
+      TS_SC_SCHEMA, TS_SC_SCHEMA);
 }
 
 static int check_reserved(const ts_yaml_node *root, ts_error *err) {
@@ -716,8 +699,7 @@ static int check_reserved(const ts_yaml_node *root, ts_error *err) {
     for (size_t k = 0; reserved_keys[k]; k++)
       if (strcmp(root->keys[i]->scalar, reserved_keys[k]) == 0)
         return ts_yaml_fail(err, root->keys[i]->pos,
-                            "'%s' is not supported yet in schema %d (it is reserved for a "
-                            "later version); remove it",
+                            "'%s' is not supported yet in schema %d (it is reserved for a later version); remove it",
                             reserved_keys[k], TS_SC_SCHEMA);
   return 0;
 }
@@ -780,9 +762,7 @@ static int parse_scenario(ts_scenario *sc, const char *base_dir, ts_error *err) 
   const ts_yaml_node *root = sc->doc->root, *n;
   if (!root)
     return ts_yaml_fail(err, (ts_yaml_pos){sc->doc->file, 1, 1},
-                        "the file is empty; expected a scenario starting "
-                        "with 'twinsim: %d'",
-                        TS_SC_SCHEMA);
+                        "the file is empty; expected a scenario starting with 'twinsim: %d'", TS_SC_SCHEMA);
   if (expect(root, TS_YAML_MAPPING, "scenario", "a mapping of keys such as 'twinsim: 1'", err) != 0 ||
       check_version(root, err) != 0 || check_reserved(root, err) != 0 ||
       ts_yaml_check_keys(root, top_keys, "the scenario", err) != 0)
@@ -813,8 +793,7 @@ static int parse_scenario(ts_scenario *sc, const char *base_dir, ts_error *err) 
     return -1;
   if (!(sc->end_days > sc->start_days))
     return ts_yaml_fail(err, n->pos,
-                        "horizon: '%s' (%g d) is not after the start (%g d); expected an end time "
-                        "later than 'start'",
+                        "horizon: '%s' (%g d) is not after the start (%g d); expected an end time later than 'start'",
                         n->scalar, sc->end_days, sc->start_days);
   if (parse_model(sc, root, err) != 0 || parse_patient(sc, root, err) != 0 || parse_doses(sc, root, err) != 0 ||
       parse_output(sc, root, err) != 0 || parse_solver(sc, root, err) != 0)

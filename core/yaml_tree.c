@@ -142,10 +142,10 @@ static int attach(builder *b, ts_yaml_node *node) {
   for (size_t i = 0; i < parent->n; i++) {
     const ts_yaml_node *other = parent->keys[i];
     if (strcmp(other->scalar, node->scalar) == 0) {
-      ts_yaml_fail(b->err, node->pos,
-                   "duplicate key '%s': it is already given at line %d, column %d; a key may appear "
-                   "only once in a mapping",
-                   node->scalar, other->pos.line, other->pos.column);
+      ts_yaml_fail(
+          b->err, node->pos,
+          "duplicate key '%s': it is already given at line %d, column %d; a key may appear only once in a mapping",
+          node->scalar, other->pos.line, other->pos.column);
       node_free(node);
       return -1;
     }
@@ -176,8 +176,7 @@ static ts_yaml_node *new_node(builder *b, ts_yaml_kind kind, yaml_mark_t mark) {
 static int check_properties(builder *b, yaml_mark_t mark, const yaml_char_t *anchor, const yaml_char_t *tag) {
   if (anchor)
     return ts_yaml_fail(b->err, pos_of(b, mark),
-                        "anchor '&%s': anchors and aliases are not supported; write the "
-                        "value out in full",
+                        "anchor '&%s': anchors and aliases are not supported; write the value out in full",
                         (const char *)anchor);
   if (tag)
     return ts_yaml_fail(b->err, pos_of(b, mark), "explicit tag '%s': tags are not supported; write the plain value",
@@ -230,8 +229,7 @@ static int on_event(builder *b, const yaml_event_t *ev) {
     return 0;
   case YAML_ALIAS_EVENT:
     return ts_yaml_fail(b->err, pos_of(b, ev->start_mark),
-                        "alias '*%s': anchors and aliases are not supported; write "
-                        "the value out in full",
+                        "alias '*%s': anchors and aliases are not supported; write the value out in full",
                         (const char *)ev->data.alias.anchor);
   case YAML_SCALAR_EVENT: return on_scalar(b, ev);
   case YAML_SEQUENCE_START_EVENT: return on_container_start(b, ev, TS_YAML_SEQUENCE);
@@ -282,8 +280,8 @@ static int parser_error(builder *b, const yaml_parser_t *parser) {
     return ts_yaml_fail(b->err, at, "YAML syntax error: a tab character here; YAML indentation must use spaces");
   if (parser->context)
     return ts_yaml_fail(b->err, at,
-                        "YAML syntax error: %s (%s that starts at line %d, column %d); check the "
-                        "indentation, colons, brackets and quotes",
+                        "YAML syntax error: %s (%s that starts at line %d, column %d); check the indentation, colons, "
+                        "brackets and quotes",
                         problem, parser->context, (int)parser->context_mark.line + 1,
                         (int)parser->context_mark.column + 1);
   return ts_yaml_fail(b->err, at, "YAML syntax error: %s; check the indentation, colons, brackets and quotes", problem);
