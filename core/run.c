@@ -84,7 +84,7 @@ static int describe_run(const ts_loaded *l, run_description *d, ts_error *err) {
   d->meta[d->run.n_meta++] = (ts_store_kv){"solver.method", sc->solver.method == TS_SC_ADAMS ? "adams" : "bdf"};
   d->meta[d->run.n_meta++] = (ts_store_kv){"solver.linear_solver", "dense"};
   d->meta[d->run.n_meta++] = (ts_store_kv){
-      "solver.jacobian", sys->all_have_jacobian ? "analytic (chain rule through the bus)" : "difference quotient"};
+      "solver.jacobian", sys->analytic_jacobian ? "analytic (chain rule through the bus)" : "difference quotient"};
   size_t cap = 64 * (sys->n_states + 1), used = 0;
   if (!(d->atol = malloc(cap)))
     return ts_fail(err, TS_E_NOMEM, "out of memory");

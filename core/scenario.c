@@ -42,7 +42,8 @@ static const char *const patient_keys[] = {"id", "parameters", NULL};
 static const char *const dose_keys[] = {"target",   "amount", "start", "duration", "rate",
                                         "interval", "count",  "addl",  NULL};
 static const char *const output_keys[] = {"every", "times", "signals", NULL};
-static const char *const solver_keys[] = {"method", "rtol", "atol", "max_steps", "max_step", "nonnegative", NULL};
+static const char *const solver_keys[] = {"method",   "rtol",     "atol",        "max_steps",
+                                          "max_step", "jacobian", "nonnegative", NULL};
 
 static int nomem(ts_error *err) {
   return ts_fail(err, TS_E_NOMEM, "out of memory while reading the scenario");
@@ -636,6 +637,22 @@ static int parse_atol(ts_sc_solver *s, const ts_yaml_node *n, ts_error *err) {
   return 0;
 }
 
+/* One of a fixed list of words; *index is its position. The message lists the words. */
+static int get_keyword(const ts_yaml_node *n, const char *what, const char *const *words, int *index, ts_error *err) {
+  char expected[256] = "";
+  size_t used = 0;
+  for (int i = 0; words[i] && used < sizeof expected; i++)
+    used += (size_t)snprintf(expected + used, sizeof expected - used, "%s%s", i ? (words[i + 1] ? ", " : " or ") : "",
+                             words[i]);
+  const char *text = scalar(n, what, expected, err);
+  if (!text)
+    return -1;
+  for (int i = 0; words[i]; i++)
+    if (strcmp(text, words[i]) == 0)
+      return *index = i, 0;
+  return ts_yaml_fail(err, n->pos, "%s: unknown value '%s'; expected %s", what, text, expected);
+}
+
 static int parse_solver(ts_scenario *sc, const ts_yaml_node *root, ts_error *err) {
   ts_sc_solver *s = &sc->solver;
   *s = (ts_sc_solver){.method = TS_SC_BDF, .rtol = 1e-6, .atol_scale = 1e-6, .max_steps = 100000};
@@ -645,16 +662,19 @@ static int parse_solver(ts_scenario *sc, const ts_yaml_node *root, ts_error *err
   if (expect(map, TS_YAML_MAPPING, "solver", "a mapping of solver settings", err) != 0 ||
       ts_yaml_check_keys(map, solver_keys, "solver", err) != 0)
     return -1;
+  static const char *const methods[] = {"bdf", "adams", NULL};
+  static const char *const jacobians[] = {"auto", "analytic", "finite_difference", NULL};
+  int word;
   if ((n = ts_yaml_get(map, "method"))) {
-    const char *m = scalar(n, "solver.method", "bdf or adams", err);
-    if (!m)
+    if (get_keyword(n, "solver.method", methods, &word, err) != 0)
       return -1;
-    if (strcmp(m, "bdf") == 0)
-      s->method = TS_SC_BDF;
-    else if (strcmp(m, "adams") == 0)
-      s->method = TS_SC_ADAMS;
-    else
-      return ts_yaml_fail(err, n->pos, "solver.method: unknown method '%s'; expected bdf or adams", m);
+    s->method = word == 0 ? TS_SC_BDF : TS_SC_ADAMS;
+  }
+  if ((n = ts_yaml_get(map, "jacobian"))) {
+    if (get_keyword(n, "solver.jacobian", jacobians, &word, err) != 0)
+      return -1;
+    s->jacobian = (ts_sc_jacobian)word;
+    s->jacobian_pos = n->pos;
   }
   if ((n = ts_yaml_get(map, "rtol"))) {
     if (get_positive(n, "solver.rtol", "1e-6", &s->rtol, err) != 0)

@@ -84,11 +84,20 @@ typedef struct ts_sc_atol { /* `pk.A1: 1e-6 mg` under solver.atol */
 
 typedef enum ts_sc_method { TS_SC_BDF, TS_SC_ADAMS } ts_sc_method;
 
+/* auto: analytic when every instance provides jacobian(), else difference quotients. */
+typedef enum ts_sc_jacobian {
+  TS_SC_JACOBIAN_AUTO,
+  TS_SC_JACOBIAN_ANALYTIC,
+  TS_SC_JACOBIAN_FINITE_DIFFERENCE
+} ts_sc_jacobian;
+
 typedef struct ts_sc_solver {
-  ts_sc_method method; /* default BDF */
-  double rtol;         /* default 1e-6 */
-  double atol_scale;   /* default 1e-6: atol of a state = atol_scale * its nominal magnitude */
-  ts_sc_atol *atol;    /* per-state absolute tolerances in the state's unit (converted later) */
+  ts_sc_method method;     /* default BDF */
+  ts_sc_jacobian jacobian; /* default auto */
+  ts_yaml_pos jacobian_pos;
+  double rtol;       /* default 1e-6 */
+  double atol_scale; /* default 1e-6: atol of a state = atol_scale * its nominal magnitude */
+  ts_sc_atol *atol;  /* per-state absolute tolerances in the state's unit (converted later) */
   size_t n_atol;
   long max_steps;       /* per output interval; default 100000 */
   double max_step_days; /* 0: no limit */

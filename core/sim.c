@@ -1,9 +1,10 @@
 /* The scheduler: one virtual patient integrated with CVODE. See sim.h.
  *
  * Method: CVODE (Hindmarsh et al., SUNDIALS 6.4), BDF or Adams with a dense direct linear solver, the analytic
- * Jacobian of jacobian.c when every instance has one (difference quotients otherwise), relative tolerance and per-state absolute tolerances from the system. The patient's
- * time line is cut at every breakpoint (dose events, discrete steps, the horizon); CVODE gets a stop time at each
- * and is restarted with CVodeReInit where the states or the right-hand side jump. */
+ * Jacobian of jacobian.c when every instance has one (difference quotients otherwise), relative tolerance and per-state
+ * absolute tolerances from the system. The patient's time line is cut at every breakpoint (dose events, discrete steps,
+ * the horizon); CVODE gets a stop time at each and is restarted with CVodeReInit where the states or the right-hand
+ * side jump. */
 #include "sim.h"
 
 #include <cvode/cvode.h>
@@ -142,7 +143,7 @@ static int setup_cvode(ts_sim *s, ts_error *err) {
       check_flag(CVodeSetLinearSolver(s->cvode, s->ls, s->jac), "CVodeSetLinearSolver", err) ||
       check_flag(CVodeSetMaxNumSteps(s->cvode, solver->max_steps), "CVodeSetMaxNumSteps", err))
     return -1;
-  if (sys->all_have_jacobian) {
+  if (sys->analytic_jacobian) {
     if (ts_jacobian_alloc(s) != 0)
       return ts_fail(err, TS_E_NOMEM, "out of memory");
     if (check_flag(CVodeSetJacFn(s->cvode, ts_jacobian_cvode), "CVodeSetJacFn", err))

@@ -348,6 +348,23 @@ static int set_doses(ts_system *sys, const ts_scenario *sc, ts_error *err) {
   return 0;
 }
 
+/* The analytic Jacobian needs every instance's jacobian(); `analytic` insists, `auto` falls back. */
+static int choose_jacobian(ts_system *sys, const ts_scenario *sc, ts_error *err) {
+  const ts_instance *missing = NULL;
+  for (size_t i = 0; i < sys->n_inst && !missing; i++)
+    if (!sys->inst[i].model->jacobian && sys->inst[i].model->n_states > 0)
+      missing = &sys->inst[i];
+  for (size_t i = 0; i < sys->n_inst && !missing; i++)
+    if (!sys->inst[i].model->jacobian)
+      missing = &sys->inst[i];
+  if (sc->solver.jacobian == TS_SC_JACOBIAN_ANALYTIC && missing)
+    return ts_yaml_fail(err, sc->solver.jacobian_pos,
+                        "solver.jacobian: analytic, but %s (%s/%s) has no jacobian(); use auto or finite_difference",
+                        missing->name, missing->lib->name, missing->model->name);
+  sys->analytic_jacobian = sc->solver.jacobian != TS_SC_JACOBIAN_FINITE_DIFFERENCE && !missing;
+  return 0;
+}
+
 int ts_system_build(const ts_scenario *sc, ts_plugin_set *plugins, ts_system **out, ts_error *err) {
   ts_system *sys = calloc(1, sizeof *sys);
   if (!sys)
@@ -359,9 +376,10 @@ int ts_system_build(const ts_scenario *sc, ts_plugin_set *plugins, ts_system **o
     ts_system_free(sys);
     return -1;
   }
-  sys->all_have_jacobian = 1;
-  for (size_t i = 0; i < sys->n_inst; i++)
-    sys->all_have_jacobian &= sys->inst[i].model->jacobian != NULL;
+  if (choose_jacobian(sys, sc, err) != 0) {
+    ts_system_free(sys);
+    return -1;
+  }
   *out = sys;
   return 0;
 }

@@ -79,7 +79,7 @@ typedef struct ts_system {
   size_t n_recorded;
   ts_dose_plan *doses;
   size_t n_doses;
-  int all_have_jacobian;
+  int analytic_jacobian; /* give CVODE the chain-rule Jacobian (solver.jacobian and every instance has one) */
   int has_step;
 } ts_system;
 

@@ -70,9 +70,31 @@ static void test_analytic_jacobian_matches_finite_differences(void **state) {
   ts_loaded_free(&l);
 }
 
+/* solver.jacobian: finite_difference turns the analytic Jacobian off; analytic refuses a model without one. */
+static void test_jacobian_setting(void **state) {
+  (void)state;
+  char text[2048];
+  snprintf(text, sizeof text, "%ssolver:\n  jacobian: finite_difference\n", yaml);
+  ts_test_sim s;
+  ts_test_simulate(&s, "jacobian_fd", text);
+  assert_false(ts_sim_uses_analytic_jacobian(s.sim));
+  assert_false(s.res.failed);
+  ts_test_sim_free(&s);
+
+  snprintf(text, sizeof text,
+           "twinsim: 1\nname: fd\nplugin_path: [%s]\nmodel:\n  d:\n    model: testkit/decay\nhorizon: 1 d\n"
+           "output:\n  every: 1 d\n  signals: [d.A]\nsolver:\n  jacobian: analytic\n",
+           TS_TEST_FIXTURE_DIR);
+  ts_loaded l;
+  ts_error err;
+  assert_int_equal(ts_load(ts_test_scenario("jacobian_analytic", text), &l, &err), -1);
+  assert_non_null(strstr(err.message, ":12:13: solver.jacobian: analytic, but d (testkit/decay) has no jacobian()"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_analytic_jacobian_matches_finite_differences),
+      cmocka_unit_test(test_jacobian_setting),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

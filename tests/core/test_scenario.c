@@ -455,7 +455,7 @@ static void test_numbers_and_solver(void **state) {
       {"solver: {max_step: 0 h}\n", "s.yaml:7:20: ", "must be > 0"},
       {"solver: {nonnegative: 'true'}\n", "s.yaml:7:23: ", "expected true or false"},
       {"solver: {nonnegative: True}\n", "s.yaml:7:23: ", "expected true or false"},
-      {"solver: {method: BDF}\n", "s.yaml:7:18: ", "unknown method 'BDF'"},
+      {"solver: {method: BDF}\n", "s.yaml:7:18: ", "unknown value 'BDF'"},
       {"solver: {mehtod: bdf}\n", "s.yaml:7:10: ", "did you mean 'method'?"},
       {"solver: [bdf]\n", "s.yaml:7:9: ", "solver: expected a mapping"},
       {"description: [a]\n", "s.yaml:7:14: ", "description: expected a text value"},
