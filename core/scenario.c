@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "scenario_internal.h"
 #include "units.h"
 
 #define TS_SC_SCHEMA           1
@@ -24,19 +25,17 @@
 #define TS_SC_MAX_OUTPUT_TIMES 10000000L /* points of an output grid */
 #define TS_SC_GRID_RTOL        1e-9      /* a grid point this close to the horizon is the horizon */
 
-typedef char path_buf[256];
-
 /* out = base.key, for messages; a path too long for the buffer ends in "...". */
-static const char *sub(path_buf out, const char *base, const char *key) {
+const char *sc_sub(path_buf out, const char *base, const char *key) {
   if (snprintf(out, sizeof(path_buf), "%s.%s", base, key) >= (int)sizeof(path_buf))
     strcpy(out + sizeof(path_buf) - 4, "...");
   return out;
 }
 
-static const char *const top_keys[] = {"twinsim", "name",  "description", "seed",   "plugin_path", "model", "patient",
-                                       "doses",   "start", "horizon",     "output", "solver",      NULL};
-static const char *const reserved_keys[] = {"cohort",       "cohorts",   "arms",  "rules",
-                                            "observations", "endpoints", "twins", NULL};
+static const char *const top_keys[] = {"twinsim", "name",  "description", "seed",         "plugin_path", "model",
+                                       "patient", "doses", "start",       "horizon",      "output",      "solver",
+                                       "cohort",  "arms",  "design",      "observations", "endpoints",   NULL};
+static const char *const reserved_keys[] = {"cohorts", "rules", "twins", NULL};
 static const char *const instance_keys[] = {"model", "parameters", "inputs", "step", NULL};
 static const char *const patient_keys[] = {"id", "parameters", NULL};
 static const char *const dose_keys[] = {"target",   "amount", "start", "duration", "rate",
@@ -45,26 +44,26 @@ static const char *const output_keys[] = {"every", "times", "signals", NULL};
 static const char *const solver_keys[] = {"method",   "rtol",     "atol",        "max_steps",
                                           "max_step", "jacobian", "nonnegative", NULL};
 
-static int nomem(ts_error *err) {
+int sc_nomem(ts_error *err) {
   return ts_fail(err, TS_E_NOMEM, "out of memory while reading the scenario");
 }
 
-static int dup_into(const char *s, char **out, ts_error *err) {
+int sc_dup_into(const char *s, char **out, ts_error *err) {
   *out = strdup(s);
-  return *out ? 0 : nomem(err);
+  return *out ? 0 : sc_nomem(err);
 }
 
 /* ---- Scalars ----------------------------------------------------------------------------------------------- */
 
-static bool is_empty(const ts_yaml_node *n) {
+bool sc_is_empty(const ts_yaml_node *n) {
   return n->kind == TS_YAML_SCALAR && !n->quoted && n->scalar[0] == '\0';
 }
 
 /* Fails with "path: expected WHAT, found ..." unless n has the given kind (an empty value is never a scalar). */
-static int expect(const ts_yaml_node *n, ts_yaml_kind kind, const char *path, const char *what, ts_error *err) {
-  if (n->kind == kind && !is_empty(n))
+int sc_expect(const ts_yaml_node *n, ts_yaml_kind kind, const char *path, const char *what, ts_error *err) {
+  if (n->kind == kind && !sc_is_empty(n))
     return 0;
-  if (is_empty(n))
+  if (sc_is_empty(n))
     return ts_yaml_fail(err, n->pos, "%s: no value given; expected %s", path, what);
   if (n->kind == TS_YAML_SCALAR)
     return ts_yaml_fail(err, n->pos, "%s: expected %s, found '%.60s'", path, what, n->scalar);
@@ -72,31 +71,31 @@ static int expect(const ts_yaml_node *n, ts_yaml_kind kind, const char *path, co
                       n->kind == TS_YAML_SEQUENCE ? "list" : "mapping");
 }
 
-static const char *scalar(const ts_yaml_node *n, const char *path, const char *what, ts_error *err) {
-  return expect(n, TS_YAML_SCALAR, path, what, err) == 0 ? n->scalar : NULL;
+const char *sc_scalar(const ts_yaml_node *n, const char *path, const char *what, ts_error *err) {
+  return sc_expect(n, TS_YAML_SCALAR, path, what, err) == 0 ? n->scalar : NULL;
 }
 
-static const ts_yaml_node *required(const ts_yaml_node *map, const char *key, const char *path, const char *example,
-                                    ts_error *err) {
+const ts_yaml_node *sc_required(const ts_yaml_node *map, const char *key, const char *path, const char *example,
+                                ts_error *err) {
   const ts_yaml_node *n = ts_yaml_get(map, key);
   if (!n)
     ts_yaml_fail(err, map->pos, "%s: missing required key '%s'; e.g. '%s'", path, key, example);
   return n;
 }
 
-static int get_string(const ts_yaml_node *n, const char *path, bool allow_empty, char **out, ts_error *err) {
-  if (allow_empty && is_empty(n))
-    return dup_into("", out, err);
-  const char *s = scalar(n, path, "a text value", err);
+int sc_get_string(const ts_yaml_node *n, const char *path, bool allow_empty, char **out, ts_error *err) {
+  if (allow_empty && sc_is_empty(n))
+    return sc_dup_into("", out, err);
+  const char *s = sc_scalar(n, path, "a text value", err);
   if (!s)
     return -1;
   if (!allow_empty && s[0] == '\0')
     return ts_yaml_fail(err, n->pos, "%s: must not be empty", path);
-  return dup_into(s, out, err);
+  return sc_dup_into(s, out, err);
 }
 
 /* [+-]digits[.digits][(e|E)[+-]digits] with at least one digit in the mantissa: what strtod may read here. */
-static bool is_decimal(const char *s) {
+bool sc_is_decimal(const char *s) {
   size_t digits = 0;
   s += *s == '+' || *s == '-';
   for (; isdigit((unsigned char)*s); s++)
@@ -118,11 +117,11 @@ static bool is_decimal(const char *s) {
 }
 
 /* A plain (unquoted) number > 0. */
-static int get_positive(const ts_yaml_node *n, const char *path, const char *example, double *out, ts_error *err) {
-  const char *s = scalar(n, path, "a number", err);
+int sc_get_positive(const ts_yaml_node *n, const char *path, const char *example, double *out, ts_error *err) {
+  const char *s = sc_scalar(n, path, "a number", err);
   if (!s)
     return -1;
-  if (n->quoted || !is_decimal(s))
+  if (n->quoted || !sc_is_decimal(s))
     return ts_yaml_fail(err, n->pos, "%s: '%s' is not a number; expected a plain number such as %s%s", path, s, example,
                         n->quoted ? " (without quotes)" : "");
   double v = strtod(s, NULL);
@@ -133,7 +132,7 @@ static int get_positive(const ts_yaml_node *n, const char *path, const char *exa
   return 0;
 }
 
-static bool is_whole(const char *s) {
+bool sc_is_whole(const char *s) {
   s += *s == '-';
   if (!isdigit((unsigned char)*s))
     return false;
@@ -142,11 +141,11 @@ static bool is_whole(const char *s) {
   return *s == '\0';
 }
 
-static int get_integer(const ts_yaml_node *n, const char *path, long min, long max, long *out, ts_error *err) {
-  const char *s = scalar(n, path, "a whole number", err);
+int sc_get_integer(const ts_yaml_node *n, const char *path, long min, long max, long *out, ts_error *err) {
+  const char *s = sc_scalar(n, path, "a whole number", err);
   if (!s)
     return -1;
-  if (n->quoted || !is_whole(s))
+  if (n->quoted || !sc_is_whole(s))
     return ts_yaml_fail(err, n->pos, "%s: '%s' is not a whole number; expected a plain whole number from %ld to %ld",
                         path, s, min, max);
   errno = 0;
@@ -158,8 +157,8 @@ static int get_integer(const ts_yaml_node *n, const char *path, long min, long m
   return 0;
 }
 
-static int get_bool(const ts_yaml_node *n, const char *path, bool *out, ts_error *err) {
-  const char *s = scalar(n, path, "true or false", err);
+int sc_get_bool(const ts_yaml_node *n, const char *path, bool *out, ts_error *err) {
+  const char *s = sc_scalar(n, path, "true or false", err);
   if (!s)
     return -1;
   if (!n->quoted && (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)) {
@@ -172,11 +171,11 @@ static int get_bool(const ts_yaml_node *n, const char *path, bool *out, ts_error
 /* ---- Quantities -------------------------------------------------------------------------------------------- */
 
 /* "120 L/d" -> value and unit text; the unit, when written, must parse. */
-static int get_quantity(const ts_yaml_node *n, const char *path, const char *example, bool unit_required,
-                        ts_sc_quantity *q, ts_error *err) {
+int sc_get_quantity(const ts_yaml_node *n, const char *path, const char *example, bool unit_required, ts_sc_quantity *q,
+                    ts_error *err) {
   char what[96], unit[256], why[256];
   snprintf(what, sizeof what, "a quantity such as '%s'", example);
-  const char *s = scalar(n, path, what, err);
+  const char *s = sc_scalar(n, path, what, err);
   if (!s)
     return -1;
   double v;
@@ -195,13 +194,13 @@ static int get_quantity(const ts_yaml_node *n, const char *path, const char *exa
                         why);
   q->value = v;
   q->pos = n->pos;
-  return dup_into(unit, &q->unit, err);
+  return sc_dup_into(unit, &q->unit, err);
 }
 
 /* A time in any time unit, converted to days. */
-static int get_time(const ts_yaml_node *n, const char *path, const char *example, double *days, ts_error *err) {
+int sc_get_time(const ts_yaml_node *n, const char *path, const char *example, double *days, ts_error *err) {
   ts_sc_quantity q = {0};
-  if (get_quantity(n, path, example, true, &q, err) != 0)
+  if (sc_get_quantity(n, path, example, true, &q, err) != 0)
     return -1;
   double factor;
   char why[256];
@@ -215,9 +214,8 @@ static int get_time(const ts_yaml_node *n, const char *path, const char *example
   return rc;
 }
 
-static int get_positive_time(const ts_yaml_node *n, const char *path, const char *example, double *days,
-                             ts_error *err) {
-  if (get_time(n, path, example, days, err) != 0)
+int sc_get_positive_time(const ts_yaml_node *n, const char *path, const char *example, double *days, ts_error *err) {
+  if (sc_get_time(n, path, example, days, err) != 0)
     return -1;
   if (!(*days > 0))
     return ts_yaml_fail(err, n->pos, "%s: must be > 0, found '%s'", path, n->scalar);
@@ -226,7 +224,7 @@ static int get_positive_time(const ts_yaml_node *n, const char *path, const char
 
 /* ---- Names and references ---------------------------------------------------------------------------------- */
 
-static bool is_identifier(const char *s, size_t len) {
+bool sc_is_identifier(const char *s, size_t len) {
   if (len == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
     return false;
   for (size_t i = 1; i < len; i++)
@@ -237,15 +235,15 @@ static bool is_identifier(const char *s, size_t len) {
 
 /* Splits "left<sep>right", both identifiers (only checks when left is NULL); form and example go into the message,
  * e.g. "instance.signal" and "pk.C". */
-static int split_ref(const char *s, ts_yaml_pos pos, char sep, const char *path, const char *form, const char *example,
-                     char **left, char **right, ts_error *err) {
+int sc_split_ref(const char *s, ts_yaml_pos pos, char sep, const char *path, const char *form, const char *example,
+                 char **left, char **right, ts_error *err) {
   const char *at = strchr(s, sep);
   const char *problem = NULL;
   if (!at)
     problem = sep == '.' ? "it has no '.'" : "it has no '/'";
   else if (strchr(at + 1, sep))
     problem = sep == '.' ? "it has more than one '.'" : "it has more than one '/'";
-  else if (!is_identifier(s, (size_t)(at - s)) || !is_identifier(at + 1, strlen(at + 1)))
+  else if (!sc_is_identifier(s, (size_t)(at - s)) || !sc_is_identifier(at + 1, strlen(at + 1)))
     problem = "each part must be a name of letters, digits and '_', not starting with a digit";
   if (problem)
     return ts_yaml_fail(err, pos, "%s: '%s' is not of the form '%s' (%s); e.g. '%s'", path, s, form, problem, example);
@@ -253,19 +251,19 @@ static int split_ref(const char *s, ts_yaml_pos pos, char sep, const char *path,
     return 0;
   *left = strndup(s, (size_t)(at - s));
   *right = strdup(at + 1);
-  return *left && *right ? 0 : nomem(err);
+  return *left && *right ? 0 : sc_nomem(err);
 }
 
-static int get_ref(const ts_yaml_node *n, const char *path, const char *form, const char *example, char **left,
-                   char **right, ts_error *err) {
+int sc_get_ref(const ts_yaml_node *n, const char *path, const char *form, const char *example, char **left,
+               char **right, ts_error *err) {
   char what[96];
   snprintf(what, sizeof what, "a reference '%s' such as '%s'", form, example);
-  const char *s = scalar(n, path, what, err);
-  return s ? split_ref(s, n->pos, '.', path, form, example, left, right, err) : -1;
+  const char *s = sc_scalar(n, path, what, err);
+  return s ? sc_split_ref(s, n->pos, '.', path, form, example, left, right, err) : -1;
 }
 
-static int check_identifier(const ts_yaml_node *key, const char *path, const char *what, ts_error *err) {
-  if (is_identifier(key->scalar, strlen(key->scalar)))
+int sc_check_identifier(const ts_yaml_node *key, const char *path, const char *what, ts_error *err) {
+  if (sc_is_identifier(key->scalar, strlen(key->scalar)))
     return 0;
   return ts_yaml_fail(err, key->pos,
                       "%s: %s '%s' is not a valid name; use letters, digits and '_', not starting with a digit", path,
@@ -275,17 +273,17 @@ static int check_identifier(const ts_yaml_node *key, const char *path, const cha
 /* ---- model: instances -------------------------------------------------------------------------------------- */
 
 static int parse_params(const ts_yaml_node *map, const char *path, ts_sc_instance *in, ts_error *err) {
-  if (expect(map, TS_YAML_MAPPING, path, "a mapping of parameter name to value, e.g. 'CL: 120 L/d'", err) != 0)
+  if (sc_expect(map, TS_YAML_MAPPING, path, "a mapping of parameter name to value, e.g. 'CL: 120 L/d'", err) != 0)
     return -1;
   if (map->n && !(in->params = calloc(map->n, sizeof *in->params)))
-    return nomem(err);
+    return sc_nomem(err);
   in->n_params = map->n;
   for (size_t i = 0; i < map->n; i++) {
     path_buf p;
-    sub(p, path, map->keys[i]->scalar);
-    if (check_identifier(map->keys[i], path, "parameter name", err) != 0 ||
-        dup_into(map->keys[i]->scalar, &in->params[i].name, err) != 0 ||
-        get_quantity(map->items[i], p, "120 L/d", false, &in->params[i].value, err) != 0)
+    sc_sub(p, path, map->keys[i]->scalar);
+    if (sc_check_identifier(map->keys[i], path, "parameter name", err) != 0 ||
+        sc_dup_into(map->keys[i]->scalar, &in->params[i].name, err) != 0 ||
+        sc_get_quantity(map->items[i], p, "120 L/d", false, &in->params[i].value, err) != 0)
       return -1;
   }
   return 0;
@@ -294,8 +292,8 @@ static int parse_params(const ts_yaml_node *map, const char *path, ts_sc_instanc
 static int parse_wire(const ts_yaml_node *key, const ts_yaml_node *value, const char *path, ts_sc_wire *w,
                       ts_error *err) {
   path_buf p;
-  sub(p, path, key->scalar);
-  if (check_identifier(key, path, "input name", err) != 0 || dup_into(key->scalar, &w->input, err) != 0)
+  sc_sub(p, path, key->scalar);
+  if (sc_check_identifier(key, path, "input name", err) != 0 || sc_dup_into(key->scalar, &w->input, err) != 0)
     return -1;
   w->pos = key->pos;
   bool list = value->kind == TS_YAML_SEQUENCE;
@@ -304,11 +302,12 @@ static int parse_wire(const ts_yaml_node *key, const ts_yaml_node *value, const 
     return ts_yaml_fail(err, value->pos, "%s: the list of sources is empty; give one or more signals such as 'pk.C'",
                         p);
   if (!(w->sources = calloc(n, sizeof *w->sources)) || !(w->source_pos = calloc(n, sizeof *w->source_pos)))
-    return nomem(err);
+    return sc_nomem(err);
   w->n_sources = n;
   for (size_t k = 0; k < n; k++) {
     const ts_yaml_node *src = list ? value->items[k] : value;
-    if (get_ref(src, p, "instance.signal", "pk.C", NULL, NULL, err) != 0 || dup_into(src->scalar, &w->sources[k], err))
+    if (sc_get_ref(src, p, "instance.signal", "pk.C", NULL, NULL, err) != 0 ||
+        sc_dup_into(src->scalar, &w->sources[k], err))
       return -1;
     w->source_pos[k] = src->pos;
     for (size_t j = 0; j < k; j++)
@@ -321,39 +320,39 @@ static int parse_wire(const ts_yaml_node *key, const ts_yaml_node *value, const 
 
 static int parse_instance(const ts_yaml_node *key, const ts_yaml_node *value, ts_sc_instance *in, ts_error *err) {
   path_buf path;
-  sub(path, "model", key->scalar);
-  if (check_identifier(key, "model", "instance name", err) != 0 || dup_into(key->scalar, &in->name, err) != 0)
+  sc_sub(path, "model", key->scalar);
+  if (sc_check_identifier(key, "model", "instance name", err) != 0 || sc_dup_into(key->scalar, &in->name, err) != 0)
     return -1;
   in->pos = key->pos;
-  if (expect(value, TS_YAML_MAPPING, path, "a mapping with at least 'model: plugin/model'", err) != 0 ||
+  if (sc_expect(value, TS_YAML_MAPPING, path, "a mapping with at least 'model: plugin/model'", err) != 0 ||
       ts_yaml_check_keys(value, instance_keys, path, err) != 0)
     return -1;
-  const ts_yaml_node *n = required(value, "model", path, "model: pk/two_compartment", err);
+  const ts_yaml_node *n = sc_required(value, "model", path, "model: pk/two_compartment", err);
   path_buf p;
-  sub(p, path, "model");
-  const char *s = n ? scalar(n, p, "'plugin/model' such as 'pk/two_compartment'", err) : NULL;
-  if (!s || split_ref(s, n->pos, '/', p, "plugin/model", "pk/two_compartment", &in->plugin, &in->model, err) != 0)
+  sc_sub(p, path, "model");
+  const char *s = n ? sc_scalar(n, p, "'plugin/model' such as 'pk/two_compartment'", err) : NULL;
+  if (!s || sc_split_ref(s, n->pos, '/', p, "plugin/model", "pk/two_compartment", &in->plugin, &in->model, err) != 0)
     return -1;
   in->model_pos = n->pos;
   if ((n = ts_yaml_get(value, "parameters"))) {
-    sub(p, path, "parameters");
+    sc_sub(p, path, "parameters");
     if (parse_params(n, p, in, err) != 0)
       return -1;
   }
   if ((n = ts_yaml_get(value, "inputs"))) {
-    sub(p, path, "inputs");
-    if (expect(n, TS_YAML_MAPPING, p, "a mapping of input name to signal, e.g. 'C: pk.C'", err) != 0)
+    sc_sub(p, path, "inputs");
+    if (sc_expect(n, TS_YAML_MAPPING, p, "a mapping of input name to signal, e.g. 'C: pk.C'", err) != 0)
       return -1;
     if (n->n && !(in->wires = calloc(n->n, sizeof *in->wires)))
-      return nomem(err);
+      return sc_nomem(err);
     in->n_wires = n->n;
     for (size_t i = 0; i < n->n; i++)
       if (parse_wire(n->keys[i], n->items[i], p, &in->wires[i], err) != 0)
         return -1;
   }
   if ((n = ts_yaml_get(value, "step"))) {
-    sub(p, path, "step");
-    if (get_positive_time(n, p, "0.1 d", &in->step_days, err) != 0)
+    sc_sub(p, path, "step");
+    if (sc_get_positive_time(n, p, "0.1 d", &in->step_days, err) != 0)
       return -1;
     in->has_step = true;
     in->step_pos = n->pos;
@@ -362,14 +361,14 @@ static int parse_instance(const ts_yaml_node *key, const ts_yaml_node *value, ts
 }
 
 static int parse_model(ts_scenario *sc, const ts_yaml_node *root, ts_error *err) {
-  const ts_yaml_node *map = required(root, "model", "scenario", "model: {pk: {model: pk/one_compartment}}", err);
-  if (!map || expect(map, TS_YAML_MAPPING, "model", "a mapping of instance name to instance", err) != 0)
+  const ts_yaml_node *map = sc_required(root, "model", "scenario", "model: {pk: {model: pk/one_compartment}}", err);
+  if (!map || sc_expect(map, TS_YAML_MAPPING, "model", "a mapping of instance name to instance", err) != 0)
     return -1;
   if (map->n == 0)
     return ts_yaml_fail(err, map->pos,
                         "model: no instance given; expected at least one, e.g. 'pk: {model: pk/one_compartment}'");
   if (!(sc->instances = calloc(map->n, sizeof *sc->instances)))
-    return nomem(err);
+    return sc_nomem(err);
   sc->n_instances = map->n;
   for (size_t i = 0; i < map->n; i++)
     if (parse_instance(map->keys[i], map->items[i], &sc->instances[i], err) != 0)
@@ -382,27 +381,27 @@ static int parse_model(ts_scenario *sc, const ts_yaml_node *root, ts_error *err)
 static int parse_patient(ts_scenario *sc, const ts_yaml_node *root, ts_error *err) {
   const ts_yaml_node *map = ts_yaml_get(root, "patient");
   if (!map)
-    return dup_into("patient-1", &sc->patient_id, err);
-  if (expect(map, TS_YAML_MAPPING, "patient", "a mapping with 'id' and/or 'parameters'", err) != 0 ||
+    return sc_dup_into("patient-1", &sc->patient_id, err);
+  if (sc_expect(map, TS_YAML_MAPPING, "patient", "a mapping with 'id' and/or 'parameters'", err) != 0 ||
       ts_yaml_check_keys(map, patient_keys, "patient", err) != 0)
     return -1;
   const ts_yaml_node *n = ts_yaml_get(map, "id");
-  if (n ? get_string(n, "patient.id", false, &sc->patient_id, err) : dup_into("patient-1", &sc->patient_id, err))
+  if (n ? sc_get_string(n, "patient.id", false, &sc->patient_id, err) : sc_dup_into("patient-1", &sc->patient_id, err))
     return -1;
   if (!(n = ts_yaml_get(map, "parameters")))
     return 0;
-  if (expect(n, TS_YAML_MAPPING, "patient.parameters", "a mapping such as 'pk.CL: 100 L/d'", err) != 0)
+  if (sc_expect(n, TS_YAML_MAPPING, "patient.parameters", "a mapping such as 'pk.CL: 100 L/d'", err) != 0)
     return -1;
   if (n->n && !(sc->overrides = calloc(n->n, sizeof *sc->overrides)))
-    return nomem(err);
+    return sc_nomem(err);
   sc->n_overrides = n->n;
   for (size_t i = 0; i < n->n; i++) {
     ts_sc_override *o = &sc->overrides[i];
     path_buf p;
-    sub(p, "patient.parameters", n->keys[i]->scalar);
-    if (split_ref(n->keys[i]->scalar, n->keys[i]->pos, '.', "patient.parameters", "instance.parameter", "pk.CL",
-                  &o->instance, &o->param, err) != 0 ||
-        get_quantity(n->items[i], p, "100 L/d", false, &o->value, err) != 0)
+    sc_sub(p, "patient.parameters", n->keys[i]->scalar);
+    if (sc_split_ref(n->keys[i]->scalar, n->keys[i]->pos, '.', "patient.parameters", "instance.parameter", "pk.CL",
+                     &o->instance, &o->param, err) != 0 ||
+        sc_get_quantity(n->items[i], p, "100 L/d", false, &o->value, err) != 0)
       return -1;
   }
   return 0;
@@ -423,28 +422,27 @@ static int check_rate_unit(const ts_sc_dose *d, const char *path, ts_error *err)
                       path, d->rate.unit, d->amount.unit, d->rate.value, d->amount.unit);
 }
 
-static int parse_dose(const ts_yaml_node *map, size_t index, double scenario_start, ts_sc_dose *d, ts_error *err) {
-  path_buf path, p;
-  snprintf(path, sizeof path, "doses[%zu]", index + 1);
-  if (expect(map, TS_YAML_MAPPING, path, "a dose: a mapping with 'target' and 'amount'", err) != 0 ||
+int sc_parse_dose(const ts_yaml_node *map, const char *path, double scenario_start, ts_sc_dose *d, ts_error *err) {
+  path_buf p;
+  if (sc_expect(map, TS_YAML_MAPPING, path, "a dose: a mapping with 'target' and 'amount'", err) != 0 ||
       ts_yaml_check_keys(map, dose_keys, path, err) != 0)
     return -1;
   d->pos = map->pos;
-  const ts_yaml_node *n = required(map, "target", path, "target: pk.central", err);
-  sub(p, path, "target");
-  if (!n || get_ref(n, p, "instance.dose_target", "pk.central", &d->instance, &d->target, err) != 0)
+  const ts_yaml_node *n = sc_required(map, "target", path, "target: pk.central", err);
+  sc_sub(p, path, "target");
+  if (!n || sc_get_ref(n, p, "instance.dose_target", "pk.central", &d->instance, &d->target, err) != 0)
     return -1;
   d->target_pos = n->pos;
-  n = required(map, "amount", path, "amount: 100 mg", err);
-  sub(p, path, "amount");
-  if (!n || get_quantity(n, p, "100 mg", true, &d->amount, err) != 0)
+  n = sc_required(map, "amount", path, "amount: 100 mg", err);
+  sc_sub(p, path, "amount");
+  if (!n || sc_get_quantity(n, p, "100 mg", true, &d->amount, err) != 0)
     return -1;
   if (!(d->amount.value > 0))
     return ts_yaml_fail(err, n->pos, "%s: must be > 0, found '%s'", p, n->scalar);
 
   d->start_days = 0;
-  sub(p, path, "start");
-  if ((n = ts_yaml_get(map, "start")) && get_time(n, p, "0 d", &d->start_days, err) != 0)
+  sc_sub(p, path, "start");
+  if ((n = ts_yaml_get(map, "start")) && sc_get_time(n, p, "0 d", &d->start_days, err) != 0)
     return -1;
   if (d->start_days < scenario_start)
     return ts_yaml_fail(
@@ -456,15 +454,15 @@ static int parse_dose(const ts_yaml_node *map, size_t index, double scenario_sta
   d->kind = TS_SC_BOLUS;
   if (duration && rate)
     return ts_yaml_fail(err, rate->pos, "%s: give either 'duration' or 'rate' of the infusion, not both", path);
-  sub(p, path, "duration");
+  sc_sub(p, path, "duration");
   if (duration) {
-    if (get_positive_time(duration, p, "1 h", &d->duration_days, err) != 0)
+    if (sc_get_positive_time(duration, p, "1 h", &d->duration_days, err) != 0)
       return -1;
     d->kind = TS_SC_INFUSION_DURATION;
   }
-  sub(p, path, "rate");
+  sc_sub(p, path, "rate");
   if (rate) {
-    if (get_quantity(rate, p, "2400 mg/d", true, &d->rate, err) != 0)
+    if (sc_get_quantity(rate, p, "2400 mg/d", true, &d->rate, err) != 0)
       return -1;
     if (!(d->rate.value > 0))
       return ts_yaml_fail(err, rate->pos, "%s: must be > 0, found '%s'", p, rate->scalar);
@@ -478,19 +476,19 @@ static int parse_dose(const ts_yaml_node *map, size_t index, double scenario_sta
   if (count && addl)
     return ts_yaml_fail(err, addl->pos, "%s: give either 'count' (total doses) or 'addl' (additional doses), not both",
                         path);
-  sub(p, path, "count");
-  if (count && get_integer(count, p, 1, TS_SC_MAX_DOSES, &d->count, err) != 0)
+  sc_sub(p, path, "count");
+  if (count && sc_get_integer(count, p, 1, TS_SC_MAX_DOSES, &d->count, err) != 0)
     return -1;
-  sub(p, path, "addl");
+  sc_sub(p, path, "addl");
   if (addl) {
-    if (get_integer(addl, p, 0, TS_SC_MAX_DOSES - 1, &d->count, err) != 0)
+    if (sc_get_integer(addl, p, 0, TS_SC_MAX_DOSES - 1, &d->count, err) != 0)
       return -1;
     d->count += 1;
   }
-  sub(p, path, "interval");
+  sc_sub(p, path, "interval");
   const ts_yaml_node *interval = ts_yaml_get(map, "interval");
   double interval_days = 0;
-  if (interval && get_positive_time(interval, p, "21 d", &interval_days, err) != 0)
+  if (interval && sc_get_positive_time(interval, p, "21 d", &interval_days, err) != 0)
     return -1;
   if (d->count > 1 && !interval)
     return ts_yaml_fail(err, (count ? count : addl)->pos,
@@ -499,19 +497,25 @@ static int parse_dose(const ts_yaml_node *map, size_t index, double scenario_sta
   return 0;
 }
 
+int sc_parse_doses(const ts_yaml_node *list, const char *path, double scenario_start, ts_sc_dose **doses,
+                   size_t *n_doses, ts_error *err) {
+  if (sc_expect(list, TS_YAML_SEQUENCE, path, "a list of doses ('- target: ...')", err) != 0)
+    return -1;
+  if (list->n && !(*doses = calloc(list->n, sizeof **doses)))
+    return sc_nomem(err);
+  *n_doses = list->n;
+  for (size_t i = 0; i < list->n; i++) {
+    path_buf p;
+    snprintf(p, sizeof p, "%s[%zu]", path, i + 1);
+    if (sc_parse_dose(list->items[i], p, scenario_start, &(*doses)[i], err) != 0)
+      return -1;
+  }
+  return 0;
+}
+
 static int parse_doses(ts_scenario *sc, const ts_yaml_node *root, ts_error *err) {
   const ts_yaml_node *list = ts_yaml_get(root, "doses");
-  if (!list)
-    return 0;
-  if (expect(list, TS_YAML_SEQUENCE, "doses", "a list of doses ('- target: ...')", err) != 0)
-    return -1;
-  if (list->n && !(sc->doses = calloc(list->n, sizeof *sc->doses)))
-    return nomem(err);
-  sc->n_doses = list->n;
-  for (size_t i = 0; i < list->n; i++)
-    if (parse_dose(list->items[i], i, sc->start_days, &sc->doses[i], err) != 0)
-      return -1;
-  return 0;
+  return list ? sc_parse_doses(list, "doses", sc->start_days, &sc->doses, &sc->n_doses, err) : 0;
 }
 
 /* ---- output ------------------------------------------------------------------------------------------------ */
@@ -519,7 +523,7 @@ static int parse_doses(ts_scenario *sc, const ts_yaml_node *root, ts_error *err)
 /* start, start + every, ... up to the horizon; a point within TS_SC_GRID_RTOL of the horizon becomes the horizon. */
 static int make_grid(ts_scenario *sc, const ts_yaml_node *every_node, ts_error *err) {
   double every;
-  if (get_positive_time(every_node, "output.every", "1 d", &every, err) != 0)
+  if (sc_get_positive_time(every_node, "output.every", "1 d", &every, err) != 0)
     return -1;
   double start = sc->start_days, end = sc->end_days;
   double tol = TS_SC_GRID_RTOL * fmax(fabs(end), end - start);
@@ -533,7 +537,7 @@ static int make_grid(ts_scenario *sc, const ts_yaml_node *every_node, ts_error *
   while (n < (size_t)TS_SC_MAX_OUTPUT_TIMES && start + (double)n * every <= end + tol)
     n++;
   if (!(sc->output_times = malloc(n * sizeof *sc->output_times)))
-    return nomem(err);
+    return sc_nomem(err);
   sc->n_output_times = n;
   for (size_t k = 0; k < n; k++)
     sc->output_times[k] = start + (double)k * every;
@@ -543,17 +547,17 @@ static int make_grid(ts_scenario *sc, const ts_yaml_node *every_node, ts_error *
 }
 
 static int parse_times(ts_scenario *sc, const ts_yaml_node *list, ts_error *err) {
-  if (expect(list, TS_YAML_SEQUENCE, "output.times", "a list of times such as [0 d, 1 d, 7 d]", err) != 0)
+  if (sc_expect(list, TS_YAML_SEQUENCE, "output.times", "a list of times such as [0 d, 1 d, 7 d]", err) != 0)
     return -1;
   if (list->n == 0)
     return ts_yaml_fail(err, list->pos, "output.times: the list is empty; give at least one time");
   if (!(sc->output_times = calloc(list->n, sizeof *sc->output_times)))
-    return nomem(err);
+    return sc_nomem(err);
   sc->n_output_times = list->n;
   for (size_t i = 0; i < list->n; i++) {
     const ts_yaml_node *n = list->items[i];
     double *t = &sc->output_times[i];
-    if (get_time(n, "output.times", "7 d", t, err) != 0)
+    if (sc_get_time(n, "output.times", "7 d", t, err) != 0)
       return -1;
     if (*t < sc->start_days || *t > sc->end_days)
       return ts_yaml_fail(err, n->pos,
@@ -568,17 +572,17 @@ static int parse_times(ts_scenario *sc, const ts_yaml_node *list, ts_error *err)
 }
 
 static int parse_signals(ts_scenario *sc, const ts_yaml_node *output, ts_error *err) {
-  const ts_yaml_node *list = required(output, "signals", "output", "signals: [pk.C]", err);
-  if (!list || expect(list, TS_YAML_SEQUENCE, "output.signals", "a list of signals such as [pk.C, tumor.N]", err))
+  const ts_yaml_node *list = sc_required(output, "signals", "output", "signals: [pk.C]", err);
+  if (!list || sc_expect(list, TS_YAML_SEQUENCE, "output.signals", "a list of signals such as [pk.C, tumor.N]", err))
     return -1;
   if (list->n == 0)
     return ts_yaml_fail(err, list->pos, "output.signals: the list is empty; give at least one signal such as 'pk.C'");
   if (!(sc->recorded = calloc(list->n, sizeof *sc->recorded)))
-    return nomem(err);
+    return sc_nomem(err);
   sc->n_recorded = list->n;
   for (size_t i = 0; i < list->n; i++) {
     ts_sc_signal_ref *r = &sc->recorded[i];
-    if (get_ref(list->items[i], "output.signals", "instance.signal", "pk.C", &r->instance, &r->signal, err) != 0)
+    if (sc_get_ref(list->items[i], "output.signals", "instance.signal", "pk.C", &r->instance, &r->signal, err) != 0)
       return -1;
     r->pos = list->items[i]->pos;
     for (size_t j = 0; j < i; j++)
@@ -590,8 +594,8 @@ static int parse_signals(ts_scenario *sc, const ts_yaml_node *output, ts_error *
 }
 
 static int parse_output(ts_scenario *sc, const ts_yaml_node *root, ts_error *err) {
-  const ts_yaml_node *map = required(root, "output", "scenario", "output: {every: 1 d, signals: [pk.C]}", err);
-  if (!map || expect(map, TS_YAML_MAPPING, "output", "a mapping with 'every' or 'times', and 'signals'", err) != 0 ||
+  const ts_yaml_node *map = sc_required(root, "output", "scenario", "output: {every: 1 d, signals: [pk.C]}", err);
+  if (!map || sc_expect(map, TS_YAML_MAPPING, "output", "a mapping with 'every' or 'times', and 'signals'", err) != 0 ||
       ts_yaml_check_keys(map, output_keys, "output", err) != 0)
     return -1;
   const ts_yaml_node *every = ts_yaml_get(map, "every"), *times = ts_yaml_get(map, "times");
@@ -608,28 +612,28 @@ static int parse_output(ts_scenario *sc, const ts_yaml_node *root, ts_error *err
 
 static int parse_atol(ts_sc_solver *s, const ts_yaml_node *n, ts_error *err) {
   if (n->kind == TS_YAML_SCALAR)
-    return get_positive(n, "solver.atol", "1e-6", &s->atol_scale, err);
-  if (expect(n, TS_YAML_MAPPING, "solver.atol", "a number or a mapping such as {default: 1e-6, pk.A1: 1e-6 mg}", err) !=
-      0)
+    return sc_get_positive(n, "solver.atol", "1e-6", &s->atol_scale, err);
+  if (sc_expect(n, TS_YAML_MAPPING, "solver.atol", "a number or a mapping such as {default: 1e-6, pk.A1: 1e-6 mg}",
+                err) != 0)
     return -1;
   size_t n_states = n->n - (ts_yaml_get(n, "default") != NULL);
   if (n_states && !(s->atol = calloc(n_states, sizeof *s->atol)))
-    return nomem(err);
+    return sc_nomem(err);
   for (size_t i = 0; i < n->n; i++) {
     const ts_yaml_node *key = n->keys[i], *value = n->items[i];
     if (strcmp(key->scalar, "default") == 0) {
-      if (get_positive(value, "solver.atol.default", "1e-6", &s->atol_scale, err) != 0)
+      if (sc_get_positive(value, "solver.atol.default", "1e-6", &s->atol_scale, err) != 0)
         return -1;
       continue;
     }
     ts_sc_atol *a = &s->atol[s->n_atol++];
     path_buf p;
-    sub(p, "solver.atol", key->scalar);
-    if (split_ref(key->scalar, key->pos, '.', "solver.atol", "instance.state", "pk.A1", &a->state.instance,
-                  &a->state.signal, err) != 0)
+    sc_sub(p, "solver.atol", key->scalar);
+    if (sc_split_ref(key->scalar, key->pos, '.', "solver.atol", "instance.state", "pk.A1", &a->state.instance,
+                     &a->state.signal, err) != 0)
       return -1;
     a->state.pos = key->pos;
-    if (get_quantity(value, p, "1e-6 mg", false, &a->value, err) != 0)
+    if (sc_get_quantity(value, p, "1e-6 mg", false, &a->value, err) != 0)
       return -1;
     if (!(a->value.value > 0))
       return ts_yaml_fail(err, value->pos, "%s: must be > 0, found '%s'", p, value->scalar);
@@ -638,13 +642,13 @@ static int parse_atol(ts_sc_solver *s, const ts_yaml_node *n, ts_error *err) {
 }
 
 /* One of a fixed list of words; *index is its position. The message lists the words. */
-static int get_keyword(const ts_yaml_node *n, const char *what, const char *const *words, int *index, ts_error *err) {
+int sc_get_keyword(const ts_yaml_node *n, const char *what, const char *const *words, int *index, ts_error *err) {
   char expected[256] = "";
   size_t used = 0;
   for (int i = 0; words[i] && used < sizeof expected; i++)
     used += (size_t)snprintf(expected + used, sizeof expected - used, "%s%s", i ? (words[i + 1] ? ", " : " or ") : "",
                              words[i]);
-  const char *text = scalar(n, what, expected, err);
+  const char *text = sc_scalar(n, what, expected, err);
   if (!text)
     return -1;
   for (int i = 0; words[i]; i++)
@@ -659,25 +663,25 @@ static int parse_solver(ts_scenario *sc, const ts_yaml_node *root, ts_error *err
   const ts_yaml_node *map = ts_yaml_get(root, "solver"), *n;
   if (!map)
     return 0;
-  if (expect(map, TS_YAML_MAPPING, "solver", "a mapping of solver settings", err) != 0 ||
+  if (sc_expect(map, TS_YAML_MAPPING, "solver", "a mapping of solver settings", err) != 0 ||
       ts_yaml_check_keys(map, solver_keys, "solver", err) != 0)
     return -1;
   static const char *const methods[] = {"bdf", "adams", NULL};
   static const char *const jacobians[] = {"auto", "analytic", "finite_difference", NULL};
   int word;
   if ((n = ts_yaml_get(map, "method"))) {
-    if (get_keyword(n, "solver.method", methods, &word, err) != 0)
+    if (sc_get_keyword(n, "solver.method", methods, &word, err) != 0)
       return -1;
     s->method = word == 0 ? TS_SC_BDF : TS_SC_ADAMS;
   }
   if ((n = ts_yaml_get(map, "jacobian"))) {
-    if (get_keyword(n, "solver.jacobian", jacobians, &word, err) != 0)
+    if (sc_get_keyword(n, "solver.jacobian", jacobians, &word, err) != 0)
       return -1;
     s->jacobian = (ts_sc_jacobian)word;
     s->jacobian_pos = n->pos;
   }
   if ((n = ts_yaml_get(map, "rtol"))) {
-    if (get_positive(n, "solver.rtol", "1e-6", &s->rtol, err) != 0)
+    if (sc_get_positive(n, "solver.rtol", "1e-6", &s->rtol, err) != 0)
       return -1;
     if (!(s->rtol < 1))
       return ts_yaml_fail(err, n->pos, "solver.rtol: %s is too large; expected a relative tolerance < 1 such as 1e-6",
@@ -685,11 +689,11 @@ static int parse_solver(ts_scenario *sc, const ts_yaml_node *root, ts_error *err
   }
   if ((n = ts_yaml_get(map, "atol")) && parse_atol(s, n, err) != 0)
     return -1;
-  if ((n = ts_yaml_get(map, "max_steps")) && get_integer(n, "solver.max_steps", 1, LONG_MAX, &s->max_steps, err))
+  if ((n = ts_yaml_get(map, "max_steps")) && sc_get_integer(n, "solver.max_steps", 1, LONG_MAX, &s->max_steps, err))
     return -1;
-  if ((n = ts_yaml_get(map, "max_step")) && get_positive_time(n, "solver.max_step", "1 d", &s->max_step_days, err))
+  if ((n = ts_yaml_get(map, "max_step")) && sc_get_positive_time(n, "solver.max_step", "1 d", &s->max_step_days, err))
     return -1;
-  if ((n = ts_yaml_get(map, "nonnegative")) && get_bool(n, "solver.nonnegative", &s->nonnegative, err) != 0)
+  if ((n = ts_yaml_get(map, "nonnegative")) && sc_get_bool(n, "solver.nonnegative", &s->nonnegative, err) != 0)
     return -1;
   return 0;
 }
@@ -704,7 +708,7 @@ static int check_version(const ts_yaml_node *root, ts_error *err) {
   if (n->kind == TS_YAML_SCALAR && !n->quoted && strcmp(n->scalar, "1") == 0)
     return 0;
   if (n->kind != TS_YAML_SCALAR)
-    return expect(n, TS_YAML_SCALAR, "twinsim", "the schema version 1", err);
+    return sc_expect(n, TS_YAML_SCALAR, "twinsim", "the schema version 1", err);
   if (n->quoted)
     return ts_yaml_fail(err, n->pos, "twinsim: the schema version is a number; write 'twinsim: %d' without quotes",
                         TS_SC_SCHEMA);
@@ -740,7 +744,7 @@ static char *absolute_dir(const char *base_dir, ts_error *err) {
   if (base_dir && base_dir[0] == '/') {
     char *s = strdup(base_dir);
     if (!s)
-      nomem(err);
+      sc_nomem(err);
     return s;
   }
   char cwd[4096];
@@ -750,12 +754,12 @@ static char *absolute_dir(const char *base_dir, ts_error *err) {
   }
   char *s = base_dir && base_dir[0] ? join_path(cwd, base_dir) : strdup(cwd);
   if (!s)
-    nomem(err);
+    sc_nomem(err);
   return s;
 }
 
 static int parse_plugin_path(ts_scenario *sc, const ts_yaml_node *list, const char *base_dir, ts_error *err) {
-  if (expect(list, TS_YAML_SEQUENCE, "plugin_path", "a list of folders such as [../plugins]", err) != 0)
+  if (sc_expect(list, TS_YAML_SEQUENCE, "plugin_path", "a list of folders such as [../plugins]", err) != 0)
     return -1;
   if (list->n == 0)
     return 0;
@@ -764,15 +768,15 @@ static int parse_plugin_path(ts_scenario *sc, const ts_yaml_node *list, const ch
     return -1;
   int rc = 0;
   if (!(sc->plugin_path = calloc(list->n, sizeof *sc->plugin_path)))
-    rc = nomem(err);
+    rc = sc_nomem(err);
   for (size_t i = 0; rc == 0 && i < list->n; i++) {
-    const char *p = scalar(list->items[i], "plugin_path", "a folder", err);
+    const char *p = sc_scalar(list->items[i], "plugin_path", "a folder", err);
     if (!p)
       rc = -1;
     else if (p[0] == '\0')
       rc = ts_yaml_fail(err, list->items[i]->pos, "plugin_path: a folder must not be empty");
     else if (!(sc->plugin_path[sc->n_plugin_path++] = join_path(dir, p)))
-      rc = nomem(err);
+      rc = sc_nomem(err);
   }
   free(dir);
   return rc;
@@ -783,40 +787,41 @@ static int parse_scenario(ts_scenario *sc, const char *base_dir, ts_error *err) 
   if (!root)
     return ts_yaml_fail(err, (ts_yaml_pos){sc->doc->file, 1, 1},
                         "the file is empty; expected a scenario starting with 'twinsim: %d'", TS_SC_SCHEMA);
-  if (expect(root, TS_YAML_MAPPING, "scenario", "a mapping of keys such as 'twinsim: 1'", err) != 0 ||
+  if (sc_expect(root, TS_YAML_MAPPING, "scenario", "a mapping of keys such as 'twinsim: 1'", err) != 0 ||
       check_version(root, err) != 0 || check_reserved(root, err) != 0 ||
       ts_yaml_check_keys(root, top_keys, "the scenario", err) != 0)
     return -1;
-  if (!(n = required(root, "name", "scenario", "name: demo", err)) || get_string(n, "name", false, &sc->name, err))
+  if (!(n = sc_required(root, "name", "scenario", "name: demo", err)) ||
+      sc_get_string(n, "name", false, &sc->name, err))
     return -1;
   n = ts_yaml_get(root, "description");
-  if (n ? get_string(n, "description", true, &sc->description, err) : dup_into("", &sc->description, err))
+  if (n ? sc_get_string(n, "description", true, &sc->description, err) : sc_dup_into("", &sc->description, err))
     return -1;
   sc->seed = 1;
   if ((n = ts_yaml_get(root, "seed"))) {
-    const char *s = scalar(n, "seed", "a whole number >= 0", err);
+    const char *s = sc_scalar(n, "seed", "a whole number >= 0", err);
     if (!s)
       return -1;
     errno = 0;
     unsigned long long v = strtoull(s, NULL, 10);
-    if (n->quoted || !isdigit((unsigned char)s[0]) || !is_whole(s) || errno == ERANGE)
+    if (n->quoted || !isdigit((unsigned char)s[0]) || !sc_is_whole(s) || errno == ERANGE)
       return ts_yaml_fail(err, n->pos, "seed: '%s' is not a whole number from 0 to %llu", s,
                           (unsigned long long)UINT64_MAX);
     sc->seed = (uint64_t)v;
   }
   if ((n = ts_yaml_get(root, "plugin_path")) && parse_plugin_path(sc, n, base_dir, err) != 0)
     return -1;
-  if ((n = ts_yaml_get(root, "start")) && get_time(n, "start", "0 d", &sc->start_days, err) != 0)
+  if ((n = ts_yaml_get(root, "start")) && sc_get_time(n, "start", "0 d", &sc->start_days, err) != 0)
     return -1;
-  if (!(n = required(root, "horizon", "scenario", "horizon: 365 d", err)) ||
-      get_time(n, "horizon", "365 d", &sc->end_days, err) != 0)
+  if (!(n = sc_required(root, "horizon", "scenario", "horizon: 365 d", err)) ||
+      sc_get_time(n, "horizon", "365 d", &sc->end_days, err) != 0)
     return -1;
   if (!(sc->end_days > sc->start_days))
     return ts_yaml_fail(err, n->pos,
                         "horizon: '%s' (%g d) is not after the start (%g d); expected an end time later than 'start'",
                         n->scalar, sc->end_days, sc->start_days);
   if (parse_model(sc, root, err) != 0 || parse_patient(sc, root, err) != 0 || parse_doses(sc, root, err) != 0 ||
-      parse_output(sc, root, err) != 0 || parse_solver(sc, root, err) != 0)
+      parse_output(sc, root, err) != 0 || parse_solver(sc, root, err) != 0 || sc_parse_trial(sc, root, err) != 0)
     return -1;
   return 0;
 }
@@ -826,7 +831,7 @@ static int load_doc(ts_yaml_doc *doc, const char *base_dir, ts_scenario **out, t
   ts_scenario *sc = calloc(1, sizeof *sc);
   if (!sc) {
     ts_yaml_free(doc);
-    return nomem(err);
+    return sc_nomem(err);
   }
   sc->doc = doc;
   if (parse_scenario(sc, base_dir, err) != 0) {
@@ -855,7 +860,7 @@ int ts_scenario_load(const char *path, ts_scenario **out, ts_error *err) {
   char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
   if (!dir) {
     ts_yaml_free(doc);
-    return nomem(err);
+    return sc_nomem(err);
   }
   int rc = load_doc(doc, dir, out, err);
   free(dir);
@@ -863,6 +868,16 @@ int ts_scenario_load(const char *path, ts_scenario **out, ts_error *err) {
 }
 
 /* ---- Freeing ----------------------------------------------------------------------------------------------- */
+
+void sc_free_doses(ts_sc_dose *doses, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    free(doses[i].instance);
+    free(doses[i].target);
+    free(doses[i].amount.unit);
+    free(doses[i].rate.unit);
+  }
+  free(doses);
+}
 
 static void free_instance(ts_sc_instance *in) {
   free(in->name);
@@ -902,13 +917,7 @@ void ts_scenario_free(ts_scenario *sc) {
     free(sc->overrides[i].value.unit);
   }
   free(sc->overrides);
-  for (size_t i = 0; i < sc->n_doses; i++) {
-    free(sc->doses[i].instance);
-    free(sc->doses[i].target);
-    free(sc->doses[i].amount.unit);
-    free(sc->doses[i].rate.unit);
-  }
-  free(sc->doses);
+  sc_free_doses(sc->doses, sc->n_doses);
   free(sc->output_times);
   for (size_t i = 0; i < sc->n_recorded; i++) {
     free(sc->recorded[i].instance);
@@ -921,6 +930,7 @@ void ts_scenario_free(ts_scenario *sc) {
     free(sc->solver.atol[i].value.unit);
   }
   free(sc->solver.atol);
+  sc_free_trial(sc);
   ts_yaml_free(sc->doc);
   free(sc);
 }

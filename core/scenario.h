@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cohort.h"
 #include "error.h"
 #include "yaml_tree.h"
 
@@ -104,6 +105,92 @@ typedef struct ts_sc_solver {
   bool nonnegative;     /* default false: pass TS_STATE_NONNEGATIVE to CVODE as constraints */
 } ts_sc_solver;
 
+/* ---- Trials (docs/scenario.md, "Virtual trials") -------------------------------------------------------------- */
+
+typedef struct ts_sc_variable { /* a covariate ("WT") or a parameter ("pk.CL") drawn per patient */
+  char *name;
+  char *instance, *param; /* a parameter's halves; NULL for a covariate */
+  ts_yaml_pos pos;
+  ts_dist_kind kind;
+  bool has_center;       /* lognormal: typical given (else the model's value); always true for the others */
+  ts_sc_quantity center; /* lognormal typical, normal mean, uniform min, fixed value */
+  ts_sc_quantity spread; /* lognormal omega or cv (dimensionless), normal sd, uniform max */
+  bool spread_is_cv;
+  bool has_lower, has_upper; /* truncation */
+  ts_sc_quantity lower, upper;
+} ts_sc_variable;
+
+typedef struct ts_sc_correlation { /* `- {between: [pk.CL, pk.V1], r: 0.5}` */
+  char *a, *b;
+  double r;
+  ts_yaml_pos pos;
+} ts_sc_correlation;
+
+typedef struct ts_sc_effect { /* `- {parameter: pk.CL, covariate: WT, model: power, reference: 70 kg, exponent: 0.75}`
+                               */
+  char *parameter, *covariate;
+  ts_covariate_model model;
+  ts_sc_quantity reference;
+  double coefficient;
+  ts_yaml_pos pos;
+} ts_sc_effect;
+
+typedef struct ts_sc_inclusion { /* `- {variable: WT, min: 40 kg, max: 150 kg}` */
+  char *variable;
+  bool has_min, has_max;
+  ts_sc_quantity min, max;
+  ts_yaml_pos pos;
+} ts_sc_inclusion;
+
+typedef struct ts_sc_cohort {
+  bool present;
+  ts_yaml_pos pos;
+  long size;            /* patients */
+  ts_sc_variable *vars; /* covariates first, then parameters, each in the order written */
+  size_t n_vars, n_covariates;
+  ts_sc_correlation *correlations;
+  size_t n_correlations;
+  ts_sc_effect *effects;
+  size_t n_effects;
+  ts_sc_inclusion *inclusion;
+  size_t n_inclusion;
+  long max_redraws;  /* default 1000 */
+  char *bsa_formula; /* body_surface_area: mosteller | dubois | haycock | gehan_george; NULL: none */
+  ts_yaml_pos bsa_pos;
+} ts_sc_cohort;
+
+typedef struct ts_sc_arm {
+  char *name;
+  ts_yaml_pos pos;
+  ts_sc_dose *doses;
+  size_t n_doses;
+} ts_sc_arm;
+
+typedef enum ts_sc_design { TS_SC_PAIRED, TS_SC_RANDOMISED } ts_sc_design;
+
+typedef struct ts_sc_observation { /* `- {signal: tumor.diameter, every: 6 wk, proportional_error: 10%}` */
+  ts_sc_signal_ref signal;
+  double *times; /* d, ascending, within [start, horizon] */
+  size_t n_times;
+  ts_sc_quantity additive_error; /* SD in the signal's unit; value 0 when none */
+  double proportional_error;     /* SD as a fraction of the value */
+} ts_sc_observation;
+
+typedef struct ts_sc_endpoints {
+  bool has_recist;                /* recist: {signal: tumor.diameter, confirm: false, sd_min: 6 wk, cr_below: 0 mm} */
+  ts_sc_signal_ref recist_signal; /* an observed signal: RECIST reads the observed (noisy) sizes */
+  bool recist_confirm;
+  double recist_sd_min_days;
+  ts_sc_quantity recist_cr_below;
+  bool has_death; /* death: {signal: tumor.N, above: 1e12 cells} */
+  ts_sc_signal_ref death_signal;
+  ts_sc_quantity death_above;
+  bool has_toxicity; /* toxicity: tox.grade */
+  ts_sc_signal_ref toxicity_signal;
+  bool has_exposure; /* exposure: pk.C  (Cmax, Cmin, AUC per dosing cycle) */
+  ts_sc_signal_ref exposure_signal;
+} ts_sc_endpoints;
+
 typedef struct ts_scenario {
   ts_yaml_doc *doc; /* the parsed file: text for storing and hashing, positions */
   char *name;
@@ -131,6 +218,14 @@ typedef struct ts_scenario {
   size_t n_recorded;
 
   ts_sc_solver solver;
+
+  ts_sc_cohort cohort; /* cohort.present false: one patient, the scenario's */
+  ts_sc_arm *arms;     /* none: one arm with the top-level doses */
+  size_t n_arms;
+  ts_sc_design design; /* default paired: every patient in every arm */
+  ts_sc_observation *observations;
+  size_t n_observations;
+  ts_sc_endpoints endpoints;
 } ts_scenario;
 
 /* Parses and checks a scenario file against the schema. Every error is TS_E_INPUT and starts with

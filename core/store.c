@@ -22,7 +22,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
-#define STORE_SCHEMA_VERSION  "1"
+#define STORE_SCHEMA_VERSION  "2"
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 /* The files SQLite may keep beside the database. */
@@ -35,21 +35,34 @@ struct ts_store {
   size_t n_signals;
   sqlite3_stmt *begin, *commit, *rollback;
   sqlite3_stmt *put_patient, *put_param, *put_row, *put_event;
+  sqlite3_stmt *put_covariate, *put_observation, *put_endpoints, *put_exposure;
 };
 
-/* The tables whose shape does not depend on the run; `trajectory` is built from the signals. */
+/* The tables whose shape does not depend on the run; `trajectory` is built from the signals. Every per-patient
+ * table is keyed by (patient_id, arm): in a paired design each virtual patient is simulated in every arm. */
+#define PATIENT_KEY "patient_id INTEGER NOT NULL, arm TEXT NOT NULL, "
 static const char schema_sql[] =
     "CREATE TABLE run (key TEXT PRIMARY KEY NOT NULL, value TEXT);\n"
     "CREATE TABLE models (instance TEXT PRIMARY KEY NOT NULL, plugin TEXT, plugin_version TEXT, plugin_file TEXT,\n"
     "  model TEXT, model_version TEXT);\n"
     "CREATE TABLE signals (column_index INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, unit TEXT, kind TEXT);\n"
-    "CREATE TABLE patients (patient_id INTEGER PRIMARY KEY CHECK (patient_id >= 1), label TEXT, arm TEXT,\n"
-    "  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')), failure_time REAL, failure_message TEXT);\n"
-    "CREATE TABLE parameters (patient_id INTEGER NOT NULL REFERENCES patients (patient_id),\n"
-    "  instance TEXT NOT NULL, name TEXT NOT NULL, value REAL, unit TEXT, PRIMARY KEY (patient_id, instance, name));\n"
-    "CREATE TABLE events (patient_id INTEGER NOT NULL REFERENCES patients (patient_id), seq INTEGER NOT NULL,\n"
-    "  time REAL NOT NULL, kind TEXT NOT NULL, instance TEXT, target TEXT, amount REAL, rate REAL, unit TEXT,\n"
-    "  detail TEXT, PRIMARY KEY (patient_id, seq));\n";
+    "CREATE TABLE patients (" PATIENT_KEY "label TEXT,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')), failure_time REAL, failure_message TEXT,\n"
+    "  CHECK (patient_id >= 1), PRIMARY KEY (patient_id, arm));\n"
+    "CREATE TABLE covariates (" PATIENT_KEY "name TEXT NOT NULL, value REAL, unit TEXT,\n"
+    "  PRIMARY KEY (patient_id, arm, name));\n"
+    "CREATE TABLE parameters (" PATIENT_KEY "instance TEXT NOT NULL, name TEXT NOT NULL, value REAL, unit TEXT,\n"
+    "  PRIMARY KEY (patient_id, arm, instance, name));\n"
+    "CREATE TABLE events (" PATIENT_KEY "seq INTEGER NOT NULL, time REAL NOT NULL, kind TEXT NOT NULL,\n"
+    "  instance TEXT, target TEXT, amount REAL, rate REAL, unit TEXT, detail TEXT, PRIMARY KEY (patient_id, arm, "
+    "seq));\n"
+    "CREATE TABLE observations (" PATIENT_KEY "signal TEXT NOT NULL, time REAL NOT NULL, value REAL,\n"
+    "  true_value REAL, PRIMARY KEY (patient_id, arm, signal, time));\n"
+    "CREATE TABLE endpoints (" PATIENT_KEY "best_response TEXT, progression_time REAL, pfs_time REAL,\n"
+    "  pfs_event INTEGER, os_time REAL, os_event INTEGER, worst_grade INTEGER, cumulative_dose REAL, dose_unit TEXT,\n"
+    "  baseline_mm REAL, nadir_mm REAL, best_change REAL, PRIMARY KEY (patient_id, arm));\n"
+    "CREATE TABLE exposure (" PATIENT_KEY "cycle INTEGER NOT NULL, cycle_start REAL, cycle_end REAL, cmax REAL,\n"
+    "  tmax REAL, cmin REAL, auc REAL, PRIMARY KEY (patient_id, arm, cycle));\n";
 
 /* ---- errors ---------------------------------------------------------------------------------------------------- */
 
@@ -307,16 +320,15 @@ static int write_signals(ts_store *st, const ts_store_run *run, ts_error *err) {
 static int trajectory_sql(ts_store *st, const ts_store_run *run, int create, ts_error *err) {
   sql_buf b = {0};
   if (create) {
-    buf_str(&b, "CREATE TABLE trajectory (patient_id INTEGER NOT NULL REFERENCES patients (patient_id), "
-                "time REAL NOT NULL");
+    buf_str(&b, "CREATE TABLE trajectory (" PATIENT_KEY "time REAL NOT NULL");
     for (size_t j = 0; j < run->n_signals; j++) {
       buf_str(&b, ", ");
       buf_ident(&b, run->signals[j].name);
       buf_str(&b, " REAL");
     }
-    buf_str(&b, ", PRIMARY KEY (patient_id, time))");
+    buf_str(&b, ", PRIMARY KEY (patient_id, arm, time))");
   } else {
-    buf_str(&b, "INSERT INTO trajectory VALUES (?, ?");
+    buf_str(&b, "INSERT INTO trajectory VALUES (?, ?, ?");
     for (size_t j = 0; j < run->n_signals; j++)
       buf_str(&b, ", ?");
     buf_str(&b, ")");
@@ -342,11 +354,23 @@ static int prepare_writes(ts_store *st, const ts_store_run *run, ts_error *err) 
       {&st->begin, "BEGIN IMMEDIATE"},
       {&st->commit, "COMMIT"},
       {&st->rollback, "ROLLBACK"},
-      {&st->put_patient, "INSERT INTO patients (patient_id, label, arm, status, failure_time, failure_message) "
+      /* every per-patient statement binds patient_id to ?1 and arm to ?2 */
+      {&st->put_patient, "INSERT INTO patients (patient_id, arm, label, status, failure_time, failure_message) "
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
-      {&st->put_param, "INSERT INTO parameters (patient_id, instance, name, value, unit) VALUES (?1, ?2, ?3, ?4, ?5)"},
-      {&st->put_event, "INSERT INTO events (patient_id, seq, time, kind, instance, target, amount, rate, unit, detail) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+      {&st->put_param, "INSERT INTO parameters (patient_id, arm, instance, name, value, unit) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&st->put_event, "INSERT INTO events (patient_id, arm, seq, time, kind, instance, target, amount, rate, unit, "
+                       "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
+      {&st->put_covariate, "INSERT INTO covariates (patient_id, arm, name, value, unit) VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {&st->put_observation, "INSERT INTO observations (patient_id, arm, signal, time, value, true_value) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&st->put_endpoints,
+       "INSERT INTO endpoints (patient_id, arm, best_response, progression_time, pfs_time, "
+       "pfs_event, os_time, os_event, worst_grade, cumulative_dose, dose_unit, baseline_mm, "
+       "nadir_mm, best_change) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
+      {&st->put_exposure,
+       "INSERT INTO exposure (patient_id, arm, cycle, cycle_start, cycle_end, cmax, tmax, cmin, auc) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
   };
   for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
     int rc = sqlite3_prepare_v3(st->db, stmts[i].sql, -1, SQLITE_PREPARE_PERSISTENT, stmts[i].slot, NULL);
@@ -392,11 +416,13 @@ static int build(ts_store *st, const ts_store_run *run, ts_error *err) {
 /* Finalizes the statements and closes the database; the WAL is folded into the main file first, as far as no
  * other connection prevents it. Returns SQLite's result of the close. */
 static int close_db(ts_store *st) {
-  sqlite3_stmt *stmts[] = {st->begin,     st->commit,  st->rollback, st->put_patient,
-                           st->put_param, st->put_row, st->put_event};
-  for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
-    sqlite3_finalize(stmts[i]);
-  st->begin = st->commit = st->rollback = st->put_patient = st->put_param = st->put_row = st->put_event = NULL;
+  sqlite3_stmt **stmts[] = {&st->begin,           &st->commit,        &st->rollback,    &st->put_patient,
+                            &st->put_param,       &st->put_row,       &st->put_event,   &st->put_covariate,
+                            &st->put_observation, &st->put_endpoints, &st->put_exposure};
+  for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
+    sqlite3_finalize(*stmts[i]);
+    *stmts[i] = NULL;
+  }
   if (!st->db)
     return SQLITE_OK;
   if (sqlite3_get_autocommit(st->db)) {
@@ -461,14 +487,15 @@ int ts_store_create(const char *path, const ts_store_run *run, int replace, ts_s
 
 /* ---- ts_store_write_patient ------------------------------------------------------------------------------------ */
 
-static int put_patient(ts_store *st, const ts_store_patient *p) {
-  sqlite3_stmt *s = st->put_patient;
-  int failed = p->failed != 0;
+/* Binds the patient's key to ?1 and ?2 of a per-patient statement. */
+static int bind_key(sqlite3_stmt *s, const ts_store_patient *p) {
   int rc = sqlite3_bind_int64(s, 1, p->patient_id);
-  if (rc == SQLITE_OK)
-    rc = bind_text(s, 2, p->label);
-  if (rc == SQLITE_OK)
-    rc = bind_text(s, 3, p->arm);
+  return rc == SQLITE_OK ? bind_text(s, 2, p->arm ? p->arm : "default") : rc;
+}
+
+static int put_patient(sqlite3_stmt *s, const ts_store_patient *p) {
+  int failed = p->failed != 0;
+  int rc = bind_text(s, 3, p->label);
   if (rc == SQLITE_OK)
     rc = sqlite3_bind_text(s, 4, failed ? "failed" : "ok", -1, SQLITE_STATIC);
   if (rc == SQLITE_OK)
@@ -479,61 +506,131 @@ static int put_patient(ts_store *st, const ts_store_patient *p) {
 }
 
 static int put_param(sqlite3_stmt *s, const ts_store_param *q) {
-  int rc = bind_text(s, 2, q->instance);
+  int rc = bind_text(s, 3, q->instance);
   if (rc == SQLITE_OK)
-    rc = bind_text(s, 3, q->name);
+    rc = bind_text(s, 4, q->name);
   if (rc == SQLITE_OK)
-    rc = bind_real(s, 4, q->value);
+    rc = bind_real(s, 5, q->value);
   if (rc == SQLITE_OK)
-    rc = bind_text(s, 5, q->unit);
+    rc = bind_text(s, 6, q->unit);
   return rc == SQLITE_OK ? run_stmt(s) : rc;
 }
 
 static int put_row(sqlite3_stmt *s, double time, const double *row, size_t n) {
-  int rc = bind_real(s, 2, time);
+  int rc = bind_real(s, 3, time);
   for (size_t j = 0; j < n && rc == SQLITE_OK; j++)
-    rc = bind_real(s, (int)j + 3, row[j]);
+    rc = bind_real(s, (int)j + 4, row[j]);
   return rc == SQLITE_OK ? run_stmt(s) : rc;
 }
 
 static int put_event(sqlite3_stmt *s, size_t seq, const ts_store_event *e) {
-  int rc = sqlite3_bind_int64(s, 2, (sqlite3_int64)seq);
+  int rc = sqlite3_bind_int64(s, 3, (sqlite3_int64)seq);
   if (rc == SQLITE_OK)
-    rc = bind_real(s, 3, e->time);
+    rc = bind_real(s, 4, e->time);
   if (rc == SQLITE_OK)
-    rc = bind_text(s, 4, e->kind);
+    rc = bind_text(s, 5, e->kind);
   if (rc == SQLITE_OK)
-    rc = bind_text(s, 5, e->instance);
+    rc = bind_text(s, 6, e->instance);
   if (rc == SQLITE_OK)
-    rc = bind_text(s, 6, e->target);
+    rc = bind_text(s, 7, e->target);
   if (rc == SQLITE_OK)
-    rc = bind_real(s, 7, e->amount);
+    rc = bind_real(s, 8, e->amount);
   if (rc == SQLITE_OK)
-    rc = bind_real(s, 8, e->rate);
+    rc = bind_real(s, 9, e->rate);
   if (rc == SQLITE_OK)
-    rc = bind_text(s, 9, e->unit);
+    rc = bind_text(s, 10, e->unit);
   if (rc == SQLITE_OK)
-    rc = bind_text(s, 10, e->detail);
+    rc = bind_text(s, 11, e->detail);
+  return rc == SQLITE_OK ? run_stmt(s) : rc;
+}
+
+static int put_covariate(sqlite3_stmt *s, const ts_store_covariate *c) {
+  int rc = bind_text(s, 3, c->name);
+  if (rc == SQLITE_OK)
+    rc = bind_real(s, 4, c->value);
+  if (rc == SQLITE_OK)
+    rc = bind_text(s, 5, c->unit);
+  return rc == SQLITE_OK ? run_stmt(s) : rc;
+}
+
+static int put_observation(sqlite3_stmt *s, const ts_store_observation *o) {
+  int rc = bind_text(s, 3, o->signal);
+  if (rc == SQLITE_OK)
+    rc = bind_real(s, 4, o->time);
+  if (rc == SQLITE_OK)
+    rc = bind_real(s, 5, o->value);
+  if (rc == SQLITE_OK)
+    rc = bind_real(s, 6, o->true_value);
+  return rc == SQLITE_OK ? run_stmt(s) : rc;
+}
+
+/* An integer where negative means "not computed" (NULL). */
+static int bind_optional_int(sqlite3_stmt *s, int i, int v) {
+  return v < 0 ? sqlite3_bind_null(s, i) : sqlite3_bind_int(s, i, v);
+}
+
+static int put_endpoints(sqlite3_stmt *s, const ts_store_endpoints *e) {
+  int rc = bind_text(s, 3, e->best_response);
+  double reals[] = {e->progression_time, e->pfs_time};
+  for (int i = 0; i < 2 && rc == SQLITE_OK; i++)
+    rc = bind_real(s, 4 + i, reals[i]);
+  if (rc == SQLITE_OK)
+    rc = bind_optional_int(s, 6, e->pfs_event);
+  if (rc == SQLITE_OK)
+    rc = bind_real(s, 7, e->os_time);
+  if (rc == SQLITE_OK)
+    rc = bind_optional_int(s, 8, e->os_event);
+  if (rc == SQLITE_OK)
+    rc = bind_optional_int(s, 9, e->worst_grade);
+  if (rc == SQLITE_OK)
+    rc = bind_real(s, 10, e->cumulative_dose);
+  if (rc == SQLITE_OK)
+    rc = bind_text(s, 11, e->dose_unit);
+  double recist[] = {e->baseline_mm, e->nadir_mm, e->best_change};
+  for (int i = 0; i < 3 && rc == SQLITE_OK; i++)
+    rc = bind_real(s, 12 + i, recist[i]);
+  return rc == SQLITE_OK ? run_stmt(s) : rc;
+}
+
+static int put_exposure(sqlite3_stmt *s, const ts_store_exposure *x) {
+  int rc = sqlite3_bind_int(s, 3, x->cycle);
+  double v[] = {x->start, x->end, x->cmax, x->tmax, x->cmin, x->auc};
+  for (int i = 0; i < 6 && rc == SQLITE_OK; i++)
+    rc = bind_real(s, 4 + i, v[i]);
   return rc == SQLITE_OK ? run_stmt(s) : rc;
 }
 
 /* Resets the per-patient statements and drops their bindings, so that none keeps a pointer into the caller's
  * patient once ts_store_write_patient returns. */
 static void release_statements(ts_store *st) {
-  sqlite3_stmt *stmts[] = {st->begin,     st->commit,  st->rollback, st->put_patient,
-                           st->put_param, st->put_row, st->put_event};
+  sqlite3_stmt *stmts[] = {st->begin,           st->commit,        st->rollback,    st->put_patient,
+                           st->put_param,       st->put_row,       st->put_event,   st->put_covariate,
+                           st->put_observation, st->put_endpoints, st->put_exposure};
   for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
     sqlite3_reset(stmts[i]);
     sqlite3_clear_bindings(stmts[i]);
   }
 }
 
+/* Writes rows of one kind: binds the key, then put(i) for each; on failure `where` names the row. */
+#define PUT_ROWS(stmt, count, what, put_one, describe)                                                                 \
+  do {                                                                                                                 \
+    snprintf(where, sizeof where, "%s", what);                                                                         \
+    rc = bind_key(stmt, p);                                                                                            \
+    for (size_t i = 0; i < (count) && rc == SQLITE_OK; i++)                                                            \
+      if ((rc = (put_one)) != SQLITE_OK)                                                                               \
+        describe;                                                                                                      \
+    if (rc != SQLITE_OK)                                                                                               \
+      goto fail;                                                                                                       \
+  } while (0)
+
 int ts_store_write_patient(ts_store *st, const ts_store_patient *p, ts_error *err) {
   if (!st || !p)
     return ts_fail(err, TS_E_INTERNAL, "ts_store_write_patient: store and patient are required");
   long long id = (long long)p->patient_id;
   if ((p->n_params && !p->params) || (p->n_events && !p->events) ||
-      (p->n_times && (!p->times || (st->n_signals && !p->values))))
+      (p->n_times && (!p->times || (st->n_signals && !p->values))) || (p->n_covariates && !p->covariates) ||
+      (p->n_observations && !p->observations) || (p->n_exposures && !p->exposures))
     return ts_fail(err, TS_E_INTERNAL, "%s: patient %lld: a NULL array with a non-zero count", st->path, id);
 
   /* where names the part being written, for the message */
@@ -541,34 +638,27 @@ int ts_store_write_patient(ts_store *st, const ts_store_patient *p, ts_error *er
   int rc = run_stmt(st->begin);
   if (rc != SQLITE_OK)
     goto fail;
-  snprintf(where, sizeof where, "patients row");
-  if ((rc = put_patient(st, p)) != SQLITE_OK)
-    goto fail;
-  snprintf(where, sizeof where, "parameters");
-  rc = sqlite3_bind_int64(st->put_param, 1, p->patient_id);
-  for (size_t i = 0; i < p->n_params && rc == SQLITE_OK; i++)
-    if ((rc = put_param(st->put_param, &p->params[i])) != SQLITE_OK)
-      snprintf(where, sizeof where, "parameter %zu of %zu (%s.%s)", i + 1, p->n_params,
-               p->params[i].instance ? p->params[i].instance : "(null)",
-               p->params[i].name ? p->params[i].name : "(null)");
-  if (rc != SQLITE_OK)
-    goto fail;
-  snprintf(where, sizeof where, "trajectory");
-  rc = sqlite3_bind_int64(st->put_row, 1, p->patient_id);
-  for (size_t i = 0; i < p->n_times && rc == SQLITE_OK; i++)
-    if ((rc = put_row(st->put_row, p->times[i], st->n_signals ? p->values + i * st->n_signals : NULL, st->n_signals)) !=
-        SQLITE_OK)
-      snprintf(where, sizeof where, "trajectory row %zu of %zu (time %.17g d)", i + 1, p->n_times, p->times[i]);
-  if (rc != SQLITE_OK)
-    goto fail;
-  snprintf(where, sizeof where, "events");
-  rc = sqlite3_bind_int64(st->put_event, 1, p->patient_id);
-  for (size_t i = 0; i < p->n_events && rc == SQLITE_OK; i++)
-    if ((rc = put_event(st->put_event, i, &p->events[i])) != SQLITE_OK)
-      snprintf(where, sizeof where, "event %zu of %zu (%s at time %.17g d)", i + 1, p->n_events,
-               p->events[i].kind ? p->events[i].kind : "(null)", p->events[i].time);
-  if (rc != SQLITE_OK)
-    goto fail;
+  PUT_ROWS(st->put_patient, 1, "patients row", put_patient(st->put_patient, p), (void)0);
+  PUT_ROWS(st->put_covariate, p->n_covariates, "covariates", put_covariate(st->put_covariate, &p->covariates[i]),
+           snprintf(where, sizeof where, "covariate %s", p->covariates[i].name ? p->covariates[i].name : "(null)"));
+  PUT_ROWS(st->put_param, p->n_params, "parameters", put_param(st->put_param, &p->params[i]),
+           snprintf(where, sizeof where, "parameter %zu of %zu (%s.%s)", i + 1, p->n_params,
+                    p->params[i].instance ? p->params[i].instance : "(null)",
+                    p->params[i].name ? p->params[i].name : "(null)"));
+  PUT_ROWS(st->put_row, p->n_times, "trajectory",
+           put_row(st->put_row, p->times[i], st->n_signals ? p->values + i * st->n_signals : NULL, st->n_signals),
+           snprintf(where, sizeof where, "trajectory row %zu of %zu (time %.17g d)", i + 1, p->n_times, p->times[i]));
+  PUT_ROWS(st->put_event, p->n_events, "events", put_event(st->put_event, i, &p->events[i]),
+           snprintf(where, sizeof where, "event %zu of %zu (%s at time %.17g d)", i + 1, p->n_events,
+                    p->events[i].kind ? p->events[i].kind : "(null)", p->events[i].time));
+  PUT_ROWS(st->put_observation, p->n_observations, "observations",
+           put_observation(st->put_observation, &p->observations[i]),
+           snprintf(where, sizeof where, "observation of %s at time %.17g d",
+                    p->observations[i].signal ? p->observations[i].signal : "(null)", p->observations[i].time));
+  PUT_ROWS(st->put_endpoints, p->endpoints ? 1u : 0u, "endpoints", put_endpoints(st->put_endpoints, p->endpoints),
+           (void)0);
+  PUT_ROWS(st->put_exposure, p->n_exposures, "exposure", put_exposure(st->put_exposure, &p->exposures[i]),
+           snprintf(where, sizeof where, "exposure of cycle %d", p->exposures[i].cycle));
   snprintf(where, sizeof where, "cannot commit");
   if ((rc = run_stmt(st->commit)) != SQLITE_OK)
     goto fail;

@@ -73,10 +73,42 @@ typedef struct ts_store_event {
   const char *detail; /* free text or NULL */
 } ts_store_event;
 
+typedef struct ts_store_covariate { /* one row of `covariates` */
+  const char *name;
+  double value;
+  const char *unit;
+} ts_store_covariate;
+
+typedef struct ts_store_observation { /* one row of `observations` */
+  const char *signal;                 /* qualified, "tumor.diameter" */
+  double time;                        /* d */
+  double value;                       /* as observed (with measurement error) */
+  double true_value;                  /* the model's value */
+} ts_store_observation;
+
+typedef struct ts_store_endpoints { /* the row of `endpoints`; NAN (or NULL, or -1) where not computed */
+  const char *best_response;        /* "CR", "PR", "SD", "PD", "NE" or NULL */
+  double progression_time;          /* first PD assessment, d */
+  double pfs_time;                  /* d */
+  int pfs_event;                    /* 1 progression or death, 0 censored, -1 not computed */
+  double os_time;                   /* d */
+  int os_event;                     /* 1 death, 0 censored, -1 not computed */
+  int worst_grade;                  /* -1 not computed */
+  double cumulative_dose;           /* in dose_unit */
+  const char *dose_unit;
+  double baseline_mm, nadir_mm, best_change; /* RECIST sums of diameters and best fractional change */
+} ts_store_endpoints;
+
+typedef struct ts_store_exposure { /* one row of `exposure`: one dosing cycle */
+  int cycle;                       /* 1-based */
+  double start, end;               /* d */
+  double cmax, tmax, cmin, auc;    /* in the concentration's unit, d, and unit*d */
+} ts_store_exposure;
+
 typedef struct ts_store_patient {
   int64_t patient_id;          /* 1-based */
   const char *label;           /* e.g. the twin's id */
-  const char *arm;             /* NULL for a single-arm run */
+  const char *arm;             /* the arm's name; NULL stands for "default" */
   int failed;                  /* 0: status 'ok'; 1: 'failed' */
   double failure_time;         /* d, when failed (ignored otherwise) */
   const char *failure_message; /* when failed (ignored otherwise) */
@@ -87,6 +119,13 @@ typedef struct ts_store_patient {
   const double *values;         /* n_times * n_signals, row-major: values[i * n_signals + j]; NAN is stored as NULL */
   const ts_store_event *events; /* in log order (stored with seq 0, 1, ...) */
   size_t n_events;
+  const ts_store_covariate *covariates;
+  size_t n_covariates;
+  const ts_store_observation *observations;
+  size_t n_observations;
+  const ts_store_endpoints *endpoints; /* NULL when the scenario defines none */
+  const ts_store_exposure *exposures;
+  size_t n_exposures;
 } ts_store_patient;
 
 /* Creates the database at path with the schema and the run's metadata (run status 'running'), all in one
@@ -96,7 +135,7 @@ typedef struct ts_store_patient {
  * file replaced is gone). The message names the path and, where SQLite failed, SQLite's message. */
 int ts_store_create(const char *path, const ts_store_run *run, int replace, ts_store **out, ts_error *err);
 
-/* Writes one patient atomically: its patients row, parameters, trajectory rows and events in one transaction.
+/* Writes one patient in one arm atomically: every table's rows for (patient_id, arm) in one transaction.
  * On failure (say a patient id already written, or a time repeated in its trajectory) nothing of this patient
  * stays in the database, the patients written before are intact and the store can go on with the next one. */
 int ts_store_write_patient(ts_store *st, const ts_store_patient *p, ts_error *err);

@@ -232,7 +232,7 @@ static void test_round_trip(void **state) {
   char buf[256];
   assert_string_equal(q_text(db, buf, sizeof buf, "PRAGMA journal_mode"), "delete");
   /* run */
-  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'schema_version'"), "1");
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'schema_version'"), "2");
   assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'status'"), "complete");
   assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'time_unit'"), "d");
   assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'scenario_path'"), "trial.yaml");
@@ -267,18 +267,18 @@ static void test_round_trip(void **state) {
   assert_string_equal(q_text(db, buf, sizeof buf, "SELECT kind FROM signals WHERE column_index = 1"), "state");
   assert_string_equal(q_text(db, buf, sizeof buf, "SELECT name FROM signals WHERE column_index = 2"), "odd\"name");
   /* trajectory columns are named like the signals, in the same order */
-  static const char *const columns[] = {"patient_id", "time", "pk.C", "tumor.V", "odd\"name"};
+  static const char *const columns[] = {"patient_id", "arm", "time", "pk.C", "tumor.V", "odd\"name"};
   sqlite3_stmt *s = NULL;
   assert_int_equal(
       sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('trajectory') ORDER BY cid", -1, &s, NULL), SQLITE_OK);
   size_t n_columns = 0;
   while (sqlite3_step(s) == SQLITE_ROW) {
-    assert_true(n_columns < 5);
+    assert_true(n_columns < 6);
     assert_string_equal((const char *)sqlite3_column_text(s, 0), columns[n_columns]);
     n_columns++;
   }
   sqlite3_finalize(s);
-  assert_int_equal(n_columns, 5);
+  assert_int_equal(n_columns, 6);
   /* patients */
   assert_int_equal(q_int(db, "SELECT count(*) FROM patients"), 2);
   assert_string_equal(q_text(db, buf, sizeof buf, "SELECT status FROM patients WHERE patient_id = 1"), "ok");
@@ -310,14 +310,15 @@ static void test_round_trip(void **state) {
     for (size_t i = 0; i < (patient == 0 ? 3u : 2u); i++, n_rows++) {
       assert_int_equal(sqlite3_step(s), SQLITE_ROW);
       assert_int_equal(sqlite3_column_int64(s, 0), patient + 1);
-      assert_true(sqlite3_column_double(s, 1) == expect_times[patient][i]);
+      assert_string_equal((const char *)sqlite3_column_text(s, 1), patient == 0 ? "A" : "B");
+      assert_true(sqlite3_column_double(s, 2) == expect_times[patient][i]);
       for (int j = 0; j < N_SIGNALS; j++) {
         double v = expect_values[patient][i * N_SIGNALS + (size_t)j];
         if (isnan(v)) {
-          assert_int_equal(sqlite3_column_type(s, 2 + j), SQLITE_NULL);
+          assert_int_equal(sqlite3_column_type(s, 3 + j), SQLITE_NULL);
         } else {
-          assert_int_equal(sqlite3_column_type(s, 2 + j), SQLITE_FLOAT);
-          assert_true(sqlite3_column_double(s, 2 + j) == v);
+          assert_int_equal(sqlite3_column_type(s, 3 + j), SQLITE_FLOAT);
+          assert_true(sqlite3_column_double(s, 3 + j) == v);
         }
       }
     }
@@ -513,8 +514,9 @@ static void test_failed_write_leaves_no_trace(void **state) {
   assert_int_equal(err.code, TS_E_INPUT);
   assert_non_null(strstr(err.message, "event 2"));
 
-  /* Patient 1 again: refused, and the first one stays as it was. */
+  /* Patient 1 in its arm again: refused, and the first one stays as it was; in another arm it is a new row. */
   ts_store_patient again = failed_patient(1);
+  again.arm = p1.arm;
   ts_error_clear(&err);
   assert_int_equal(ts_store_write_patient(st, &again, &err), -1);
   assert_int_equal(err.code, TS_E_INPUT);
@@ -587,8 +589,58 @@ static void test_finish_bad_status_and_null(void **state) {
   remove(path);
 }
 
+/* The trial tables: one patient in two arms, with covariates, observations, endpoints and exposure. */
+static void test_trial_tables(void **state) {
+  (void)state;
+  const char *path = ts_test_path("store-trial", "db");
+  ts_store *st = create_ok(path);
+  ts_store_covariate covariates[] = {{"WT", 72.5, "kg"}, {"BSA", 1.85, "m^2"}};
+  ts_store_observation observations[] = {{"tumor.V", 0, 10.0, 10.2}, {"tumor.V", 42, 7.5, 7.0}};
+  ts_store_endpoints endpoints = {.best_response = "PR",
+                                  .progression_time = NAN,
+                                  .pfs_time = 365,
+                                  .pfs_event = 0,
+                                  .os_time = 365,
+                                  .os_event = 0,
+                                  .worst_grade = 3,
+                                  .cumulative_dose = 600,
+                                  .dose_unit = "mg",
+                                  .baseline_mm = 10.2,
+                                  .nadir_mm = 7.0,
+                                  .best_change = -0.3137};
+  ts_store_exposure exposures[] = {{1, 0, 21, 9.5, 0.0417, 0.001, 12.0}, {2, 21, 42, 9.4, 21.0417, 0.001, 11.9}};
+  ts_store_patient p = good_patient(1);
+  p.covariates = covariates, p.n_covariates = 2;
+  p.observations = observations, p.n_observations = 2;
+  p.endpoints = &endpoints;
+  p.exposures = exposures, p.n_exposures = 2;
+  write_ok(st, &p);
+  p.arm = "control";
+  p.endpoints = NULL;
+  p.n_exposures = 0;
+  write_ok(st, &p); /* the same patient in another arm */
+  ts_error err;
+  assert_int_equal(ts_store_finish(st, "complete", &err), 0);
+
+  sqlite3 *db = open_db(path);
+  char buf[256];
+  assert_int_equal(q_int(db, "SELECT count(*) FROM patients WHERE patient_id = 1"), 2);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM covariates WHERE arm = 'control'"), 2);
+  assert_true(q_real(db, "SELECT value FROM covariates WHERE name = 'WT' AND arm = 'A'") == 72.5);
+  assert_true(q_real(db, "SELECT true_value FROM observations WHERE time = 42 AND arm = 'A'") == 7.0);
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT best_response FROM endpoints"), "PR");
+  assert_int_equal(q_type(db, "SELECT progression_time FROM endpoints"), SQLITE_NULL);
+  assert_int_equal(q_int(db, "SELECT worst_grade FROM endpoints"), 3);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM endpoints"), 1);
+  assert_true(q_real(db, "SELECT auc FROM exposure WHERE cycle = 2") == 11.9);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory WHERE arm = 'control'"),
+                   q_int(db, "SELECT count(*) FROM trajectory WHERE arm = 'A'"));
+  sqlite3_close(db);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_trial_tables),
       cmocka_unit_test(test_sha256_vectors),
       cmocka_unit_test(test_round_trip),
       cmocka_unit_test(test_existing_file_refused),
