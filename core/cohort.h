@@ -66,26 +66,34 @@ typedef struct ts_cohort ts_cohort;
  * distribution parameters (negative SD or omega, lognormal typical value <= 0, uniform with lower >= upper, bounds
  * that exclude everything), a correlation matrix that is not symmetric, has entries outside [-1, 1] or a
  * non-unit diagonal, or is not positive definite (name the first variable at which the factorisation fails),
- * covariate effects referring to missing variables or a power model with a non-positive reference. The spec is
- * copied: the caller's arrays need not outlive the cohort (names too). */
+ * covariate effects referring to missing variables or a power model with a non-positive reference. Every problem
+ * found is listed, one per line. The spec is copied: the caller's arrays need not outlive the cohort (names too; a
+ * NULL name becomes "variable <index>"). On failure *out is NULL. */
 int ts_cohort_create(const ts_cohort_spec *spec, ts_cohort **out, ts_error *err);
 void ts_cohort_free(ts_cohort *c); /* NULL is harmless */
 
 /* Draws patient `patient` (1-based) into values[n_vars]: from the random stream (seed, patient, stream id
- * TS_COHORT_STREAM), the same numbers whatever else is drawn. *redraws (may be NULL) receives how many draws were
- * rejected. TS_E_INPUT when max_redraws is exceeded. Thread-safe: the cohort is read-only. */
+ * TS_COHORT_STREAM), the same numbers whatever else is drawn. Each attempt consumes exactly n_vars standard normals
+ * (ts_rng_normal, one per variable in variable order, fixed variables included); attempt t uses normals
+ * t*n_vars + 1 .. (t+1)*n_vars of the stream. *redraws (may be NULL) receives how many draws were rejected.
+ * Fails with TS_E_INPUT when more than max_redraws draws are rejected (the message lists the rejecting criteria;
+ * *redraws is then max_redraws + 1) or when a power-model covariate drawn is not positive; TS_E_INTERNAL for
+ * patient 0 or NULL arguments. On failure values[] is unspecified. Thread-safe: the cohort is read-only and the
+ * random state lives on the caller's stack. */
 int ts_cohort_draw(const ts_cohort *c, uint64_t seed, uint64_t patient, double *values, unsigned *redraws,
                    ts_error *err);
 
 /* The random stream id cohort draws use (plugin instances use their instance index, far below it). */
 #define TS_COHORT_STREAM 0xC0401u
 
-/* Standard normal CDF and its inverse (for uniform variables and for tests). */
+/* Standard normal CDF Phi(z) (for uniform variables and for tests), from erfc with the rounding of z/sqrt(2)
+ * corrected: relative error of a few ulp wherever Phi(z) is a normal double. NAN for NAN. */
 double ts_normal_cdf(double z);
 
 /* Body-surface area in m^2 from weight (kg) and height (cm): "mosteller" sqrt(W H / 3600),
  * "dubois" 0.007184 W^0.425 H^0.725, "haycock" 0.024265 W^0.5378 H^0.3964, "gehan_george" 0.0235 W^0.51456
- * H^0.42246. Returns NAN for an unknown formula name or a non-positive input. */
+ * H^0.42246 (names are case-sensitive). Returns NAN for an unknown or NULL formula name or an input that is not a
+ * finite positive number. */
 double ts_body_surface_area(const char *formula, double weight_kg, double height_cm);
 
 #endif
