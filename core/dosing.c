@@ -4,10 +4,15 @@
 #include <stdlib.h>
 
 size_t ts_dose_event_capacity(const ts_system *sys) {
-  size_t n = 0;
-  for (size_t k = 0; k < sys->n_doses; k++)
-    n += (size_t)sys->doses[k].count * (sys->doses[k].kind == TS_SC_BOLUS ? 1 : 2);
-  return n;
+  size_t most = 0;
+  for (size_t a = 0; a < sys->n_arms; a++) {
+    size_t n = 0;
+    for (size_t k = 0; k < sys->arms[a].n_doses; k++)
+      n += (size_t)sys->arms[a].doses[k].count * (sys->arms[a].doses[k].kind == TS_SC_BOLUS ? 1 : 2);
+    if (n > most)
+      most = n;
+  }
+  return most;
 }
 
 static int by_time(const void *pa, const void *pb) {
@@ -29,13 +34,15 @@ static double target_param(const ts_system *sys, const ts_dose_plan *p, const do
   return params[in->param_offset + (uint32_t)ts_model_param_index(in->model, name)];
 }
 
-size_t ts_dose_schedule(const ts_system *sys, const double *params, ts_dose_event *events) {
+size_t ts_dose_schedule(const ts_system *sys, const ts_arm *arm, const double *params, double weight_kg, double bsa_m2,
+                        ts_dose_event *events) {
   size_t n = 0;
-  for (size_t k = 0; k < sys->n_doses; k++) {
-    const ts_dose_plan *p = &sys->doses[k];
+  for (size_t k = 0; k < arm->n_doses; k++) {
+    const ts_dose_plan *p = &arm->doses[k];
     double f = target_param(sys, p, params, 0);
     double lag = target_param(sys, p, params, 1);
-    double amount = f * p->amount;
+    double size = p->scale == TS_DOSE_PER_KG ? weight_kg : p->scale == TS_DOSE_PER_M2 ? bsa_m2 : 1.0;
+    double amount = f * p->amount * size;
     for (long i = 0; i < p->count; i++) {
       double t = p->start + lag + (double)i * p->interval;
       ts_dose_event e = {.time = t, .plan = (uint32_t)k, .global_target = p->global_target, .amount = amount};
@@ -45,8 +52,8 @@ size_t ts_dose_schedule(const ts_system *sys, const double *params, ts_dose_even
         events[n++] = e;
         continue;
       }
-      double rate = p->kind == TS_SC_INFUSION_RATE ? p->rate : amount / p->duration;
-      double duration = p->kind == TS_SC_INFUSION_RATE ? amount / p->rate : p->duration;
+      double rate = p->kind == TS_SC_INFUSION_RATE ? p->rate * size : amount / p->duration;
+      double duration = p->kind == TS_SC_INFUSION_RATE ? amount / rate : p->duration;
       e.rate = rate;
       e.kind = TS_DOSE_INFUSION_START;
       e.seq = (uint32_t)n;

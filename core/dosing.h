@@ -18,18 +18,19 @@ typedef enum ts_dose_event_kind {
 typedef struct ts_dose_event {
   double time; /* d */
   ts_dose_event_kind kind;
-  uint32_t plan;          /* index into sys->doses */
+  uint32_t plan;          /* index into the arm's doses */
   uint32_t global_target; /* index among all dose targets */
   double amount;          /* bolus: F * amount; infusion: F * amount of the whole infusion (target unit) */
   double rate;            /* infusion start and stop: rate (target unit per d) */
   uint32_t seq;           /* creation order: makes the sort deterministic */
 } ts_dose_event;
 
-/* How many events the system's dose lines can produce (an upper bound for the buffer). */
+/* How many events the dose lines of any arm can produce (an upper bound for the buffer). */
 size_t ts_dose_event_capacity(const ts_system *sys);
 
-/* Expands the dose lines for one patient's parameters into events (capacity from ts_dose_event_capacity),
- * sorted by time. */
-size_t ts_dose_schedule(const ts_system *sys, const double *params, ts_dose_event *events);
+/* Expands an arm's dose lines for one patient into events (capacity from ts_dose_event_capacity), sorted by time:
+ * F and lag time from the patient's parameters, amounts per kg or per m^2 times weight_kg or bsa_m2. */
+size_t ts_dose_schedule(const ts_system *sys, const ts_arm *arm, const double *params, double weight_kg, double bsa_m2,
+                        ts_dose_event *events);
 
 #endif

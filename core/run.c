@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sim.h"
 #include "store.h"
+#include "trial.h"
+#include "trial_endpoints.h"
 #include "version.h"
 
 int ts_load(const char *scenario_path, ts_loaded *out, ts_error *err) {
@@ -129,77 +132,183 @@ static const char *event_kind_name(ts_dose_event_kind k) {
   return "?";
 }
 
-/* Turns a simulated patient into the store's record; params and events are caller-provided buffers. */
-static void patient_record(const ts_system *sys, const ts_patient *p, const ts_sim_result *r, ts_store_param *params,
-                           ts_store_event *events, ts_store_patient *rec) {
+/* Everything one patient-in-an-arm needs on its way to the store, sized once per run. */
+typedef struct patient_buffers {
+  ts_trial_patient draw;
+  ts_store_param *params;
+  ts_store_event *events;
+  ts_store_covariate *covariates;
+  ts_store_observation *observations;
+  double *observed;
+  ts_store_exposure *exposures;
+  ts_trial_scratch scratch;
+  char label[64];
+} patient_buffers;
+
+static void free_buffers(patient_buffers *b) {
+  free(b->draw.params);
+  free(b->draw.values);
+  free(b->params);
+  free(b->events);
+  free(b->covariates);
+  free(b->observations);
+  free(b->observed);
+  free(b->exposures);
+  free(b->scratch.column);
+  free(b->scratch.times);
+  free(b->scratch.sizes);
+  free(b->scratch.cycles);
+}
+
+static int alloc_buffers(const ts_system *sys, patient_buffers *b, ts_error *err) {
+  const ts_trial *t = sys->trial;
+  size_t n_events = ts_dose_event_capacity(sys) + 1, n_samples = t->n_samples + 1;
+  size_t n_times = sys->scenario->n_output_times + 1, n_scratch = n_events > n_samples ? n_events : n_samples;
+#define TS_ALLOC(field, count) ((field) = calloc((count) + 1, sizeof *(field)))
+  if (!TS_ALLOC(b->draw.params, sys->n_params) || !TS_ALLOC(b->draw.values, t->n_vars) ||
+      !TS_ALLOC(b->params, sys->n_params) || !TS_ALLOC(b->events, n_events) || !TS_ALLOC(b->covariates, t->n_vars) ||
+      !TS_ALLOC(b->observations, n_samples) || !TS_ALLOC(b->observed, n_samples) || !TS_ALLOC(b->exposures, n_events) ||
+      !TS_ALLOC(b->scratch.column, n_times) || !TS_ALLOC(b->scratch.times, n_scratch) ||
+      !TS_ALLOC(b->scratch.sizes, n_samples) || !TS_ALLOC(b->scratch.cycles, n_events))
+    return ts_fail(err, TS_E_NOMEM, "out of memory");
+#undef TS_ALLOC
+  return 0;
+}
+
+/* Turns a simulated patient into the store's record, in b's buffers. */
+static void patient_record(const ts_system *sys, const ts_patient *p, const ts_sim_result *r, patient_buffers *b,
+                           ts_store_patient *rec) {
+  const ts_trial *t = sys->trial;
   for (size_t i = 0, k = 0; i < sys->n_inst; i++)
     for (uint32_t j = 0; j < sys->inst[i].model->n_params; j++, k++)
-      params[k] = (ts_store_param){sys->inst[i].name, sys->inst[i].model->params[j].name, p->params[k],
-                                   sys->inst[i].model->params[j].unit};
+      b->params[k] = (ts_store_param){sys->inst[i].name, sys->inst[i].model->params[j].name, p->params[k],
+                                      sys->inst[i].model->params[j].unit};
+  size_t n_cov = 0;
+  for (size_t i = 0; t->cohort && i < t->n_vars; i++)
+    if (t->vars[i].param < 0)
+      b->covariates[n_cov++] = (ts_store_covariate){t->vars[i].name, b->draw.values[i], t->vars[i].unit};
+  if (t->bsa_var < 0 && !isnan(p->bsa_m2))
+    b->covariates[n_cov++] = (ts_store_covariate){"BSA", p->bsa_m2, "m^2"};
   for (size_t k = 0; k < r->n_events; k++) {
     const ts_dose_event *e = &r->events[k];
-    const ts_dose_plan *plan = &sys->doses[e->plan];
+    const ts_dose_plan *plan = &p->arm->doses[e->plan];
     const ts_instance *in = &sys->inst[plan->instance];
     int bolus = e->kind == TS_DOSE_BOLUS;
-    events[k] = (ts_store_event){.time = e->time,
-                                 .kind = event_kind_name(e->kind),
-                                 .instance = in->name,
-                                 .target = in->model->dose_targets[plan->target].name,
-                                 .amount = e->kind == TS_DOSE_INFUSION_STOP ? NAN : e->amount,
-                                 .rate = bolus ? NAN : e->rate,
-                                 .unit = in->model->dose_targets[plan->target].unit};
+    b->events[k] = (ts_store_event){.time = e->time,
+                                    .kind = event_kind_name(e->kind),
+                                    .instance = in->name,
+                                    .target = in->model->dose_targets[plan->target].name,
+                                    .amount = e->kind == TS_DOSE_INFUSION_STOP ? NAN : e->amount,
+                                    .rate = bolus ? NAN : e->rate,
+                                    .unit = in->model->dose_targets[plan->target].unit};
   }
   *rec = (ts_store_patient){.patient_id = (int64_t)p->index,
                             .label = p->label,
+                            .arm = p->arm->name,
                             .failed = r->failed,
                             .failure_time = r->failed ? r->failure_time : NAN,
                             .failure_message = r->failed ? r->message : NULL,
-                            .params = params,
+                            .params = b->params,
                             .n_params = sys->n_params,
                             .n_times = r->n_times,
                             .times = r->times,
                             .values = r->values,
-                            .events = events,
-                            .n_events = r->n_events};
+                            .events = b->events,
+                            .n_events = r->n_events,
+                            .covariates = b->covariates,
+                            .n_covariates = n_cov,
+                            .observations = b->observations,
+                            .n_observations = r->n_observed};
+}
+
+/* Progress on a terminal: one line rewritten in place at most ten times a second; elsewhere a line every ten
+ * seconds. Nothing when quiet. */
+typedef struct progress {
+  int tty, quiet;
+  double start, last;
+} progress;
+
+static void show_progress(progress *pr, size_t done, size_t total, size_t failed, int final) {
+  double now = now_seconds();
+  if (pr->quiet || (!final && now - pr->last < (pr->tty ? 0.1 : 10.0)))
+    return;
+  pr->last = now;
+  double rate = done / fmax(now - pr->start, 1e-9), left = rate > 0 ? (double)(total - done) / rate : 0;
+  fprintf(stderr, "%s  %zu/%zu simulations, %zu failed, %.0f/s, %.0f s left%s", pr->tty ? "\r" : "", done, total,
+          failed, rate, left, pr->tty && !final ? "   " : "\n");
+  fflush(stderr);
+}
+
+/* Simulates patient k in one arm and writes it. */
+static int run_one(const ts_loaded *l, ts_sim *sim, ts_store *store, patient_buffers *b, uint64_t k, size_t arm,
+                   ts_run_summary *summary, const ts_run_options *opt, ts_error *err) {
+  const ts_system *sys = l->system;
+  ts_patient patient = {.index = k,
+                        .label = b->label,
+                        .params = b->draw.params,
+                        .arm = &sys->arms[arm],
+                        .weight_kg = b->draw.weight_kg,
+                        .bsa_m2 = b->draw.bsa_m2};
+  ts_sim_result result;
+  ts_store_patient record;
+  ts_store_endpoints endpoints;
+  if (ts_sim_run(sim, &patient, &result, err) != 0)
+    return -1;
+  patient_record(sys, &patient, &result, b, &record);
+  ts_trial_observe(sys, l->scenario->seed, k, arm, &result, b->observations, b->observed);
+  if (!result.failed && sys->trial->any_endpoint) {
+    b->scratch.arm = patient.arm;
+    record.n_exposures = ts_trial_endpoints(sys, &result, b->observed, &b->scratch, &endpoints, b->exposures);
+    record.exposures = b->exposures;
+    record.endpoints = &endpoints;
+  }
+  if (ts_store_write_patient(store, &record, err) != 0)
+    return -1;
+  summary->n_patients++;
+  if (result.failed) {
+    summary->n_failed++;
+    if (!opt->quiet)
+      fprintf(stderr, "%stwinsim: patient %llu '%s' (arm %s) failed at t = %.9g d: %s\n", isatty(2) ? "\r" : "",
+              (unsigned long long)k, patient.label, patient.arm->name, result.failure_time, result.message);
+  }
+  return 0;
 }
 
 int ts_run(const ts_loaded *l, const ts_run_options *opt, ts_run_summary *summary, ts_error *err) {
   const ts_system *sys = l->system;
+  const ts_trial *trial = sys->trial;
   memset(summary, 0, sizeof *summary);
   double t0 = now_seconds();
   run_description desc = {0};
+  patient_buffers buffers = {0};
   ts_store *store = NULL;
   ts_sim *sim = NULL;
-  ts_store_param *params = calloc(sys->n_params ? sys->n_params : 1, sizeof *params);
-  size_t events_cap = ts_dose_event_capacity(sys);
-  ts_store_event *events = calloc(events_cap ? events_cap : 1, sizeof *events);
   int rc = -1;
-  if (!params || !events) {
-    ts_fail(err, TS_E_NOMEM, "out of memory");
-    goto done;
-  }
-  if (describe_run(l, &desc, err) != 0)
+  if (alloc_buffers(sys, &buffers, err) != 0 || describe_run(l, &desc, err) != 0)
     goto done;
   ts_sim_options sim_opt = {.verbosity = opt->verbosity, .seed = l->scenario->seed};
   if (ts_sim_create(sys, &sim_opt, &sim, err) != 0 ||
       ts_store_create(opt->output_path, &desc.run, opt->replace, &store, err) != 0)
     goto done;
 
-  /* One patient in schema 1: the scenario's, with its parameter overrides. Cohorts come with schema 2. */
-  ts_patient patient = {.index = 1, .label = l->scenario->patient_id, .params = sys->params};
-  ts_sim_result result;
-  ts_store_patient record;
-  if (ts_sim_run(sim, &patient, &result, err) != 0)
-    goto done;
-  patient_record(sys, &patient, &result, params, events, &record);
-  if (ts_store_write_patient(store, &record, err) != 0)
-    goto done;
-  summary->n_patients++;
-  if (result.failed) {
-    summary->n_failed++;
-    fprintf(stderr, "twinsim: patient %llu '%s' failed at t = %.9g d: %s\n", (unsigned long long)patient.index,
-            patient.label, result.failure_time, result.message);
+  size_t per_patient = trial->design == TS_SC_PAIRED ? sys->n_arms : 1;
+  size_t total = trial->n_patients * per_patient;
+  progress pr = {.tty = isatty(2), .quiet = opt->quiet || total < 2, .start = t0};
+  for (uint64_t k = 1; k <= trial->n_patients; k++) {
+    if (ts_trial_draw(sys, l->scenario->seed, k, &buffers.draw, err) != 0)
+      goto done;
+    summary->n_redraws += buffers.draw.redraws;
+    if (trial->cohort)
+      snprintf(buffers.label, sizeof buffers.label, "patient-%llu", (unsigned long long)k);
+    else
+      snprintf(buffers.label, sizeof buffers.label, "%s", l->scenario->patient_id);
+    size_t first = trial->design == TS_SC_PAIRED ? 0 : ts_trial_allocate(sys, l->scenario->seed, k);
+    for (size_t a = first; a < first + per_patient; a++)
+      if (run_one(l, sim, store, &buffers, k, a, summary, opt, err) != 0)
+        goto done;
+    show_progress(&pr, summary->n_patients, total, summary->n_failed, 0);
   }
+  show_progress(&pr, summary->n_patients, total, summary->n_failed, 1);
   rc = ts_store_finish(store, "complete", err);
   store = NULL;
   summary->seconds = now_seconds() - t0;
@@ -207,7 +316,6 @@ done:
   ts_store_close(store);
   ts_sim_free(sim);
   free_description(&desc);
-  free(params);
-  free(events);
+  free_buffers(&buffers);
   return rc;
 }

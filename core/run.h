@@ -29,9 +29,10 @@ typedef struct ts_run_options {
 } ts_run_options;
 
 typedef struct ts_run_summary {
-  size_t n_patients;
+  size_t n_patients; /* simulations: patients times the arms each is simulated in */
   size_t n_failed;
-  double seconds; /* wall-clock time of the simulation and storage */
+  size_t n_redraws; /* cohort draws rejected by truncation or inclusion criteria */
+  double seconds;   /* wall-clock time of the simulation and storage */
 } ts_run_summary;
 
 /* Simulates every patient of a loaded scenario into a new database. A failed patient is recorded (status 'failed'

@@ -173,7 +173,8 @@ static int alloc_buffers(ts_sim *s, ts_error *err) {
   if (!TS_ALLOC(bus, n_bus) || !TS_ALLOC(inputs, sys->n_inputs) || !TS_ALLOC(params, sys->n_params) ||
       !TS_ALLOC(dose_rates, sys->n_dose_targets) || !TS_ALLOC(active_infusions, sys->n_dose_targets) ||
       !TS_ALLOC(step_due, sys->n_inst) || !TS_ALLOC(scratch, sys->n_states) || !TS_ALLOC(ev, sys->n_inst) ||
-      !TS_ALLOC(instance, sys->n_inst) || !TS_ALLOC(host, sys->n_inst) || !TS_ALLOC(values, n_values))
+      !TS_ALLOC(instance, sys->n_inst) || !TS_ALLOC(host, sys->n_inst) || !TS_ALLOC(values, n_values) ||
+      !TS_ALLOC(observed, sys->trial->n_samples))
     return ts_fail(err, TS_E_NOMEM, "out of memory");
   s->events_cap = ts_dose_event_capacity(sys);
   if (!TS_ALLOC(events, s->events_cap))
@@ -246,6 +247,7 @@ void ts_sim_free(ts_sim *s) {
   free(s->host);
   free(s->events);
   free(s->values);
+  free(s->observed);
   ts_jacobian_free(s);
   free(s);
 }
@@ -273,19 +275,38 @@ static int fail_solver(ts_sim *s, int flag) {
                       s->detail);
 }
 
-/* Records the outputs at time t from states y into row `row`. */
-static int record(ts_sim *s, size_t row, double t, const double *y) {
+/* Records every sample due at time t (output rows and scheduled observations) from the states y there. */
+static int record_samples(ts_sim *s, double t, const double *y, size_t *next_out, size_t *next_obs,
+                          ts_sim_result *res) {
   const ts_system *sys = s->sys;
+  const ts_trial *trial = sys->trial;
   if (ts_sim_evaluate(s, t, y, NULL) != 0)
     return fail_patient(s, t, "computing outputs at t = %.9g d: %s", t, s->detail);
-  double *out = s->values + row * sys->n_recorded;
-  for (size_t j = 0; j < sys->n_recorded; j++) {
-    out[j] = s->bus[sys->recorded[j]];
-    if (!isfinite(out[j]))
-      return fail_patient(s, t, "recorded signal %s is %g at t = %.9g d", sys->signals[sys->recorded[j]].name, out[j],
-                          t);
+  const double *times = sys->scenario->output_times;
+  for (; *next_out < sys->scenario->n_output_times && times[*next_out] <= t; ++*next_out) {
+    double *out = s->values + *next_out * sys->n_recorded;
+    for (size_t j = 0; j < sys->n_recorded; j++) {
+      out[j] = s->bus[sys->recorded[j]];
+      if (!isfinite(out[j]))
+        return fail_patient(s, t, "recorded signal %s is %g at t = %.9g d", sys->signals[sys->recorded[j]].name, out[j],
+                            t);
+    }
+    res->n_times = *next_out + 1;
+  }
+  for (; *next_obs < trial->n_samples && trial->samples[*next_obs].time <= t; ++*next_obs) {
+    s->observed[*next_obs] = s->bus[trial->obs[trial->samples[*next_obs].obs].bus];
+    res->n_observed = *next_obs + 1;
   }
   return 0;
+}
+
+/* The next time a sample is due: an output row or an observation. */
+static double next_sample(const ts_sim *s, size_t next_out, size_t next_obs) {
+  const ts_scenario *sc = s->sys->scenario;
+  double t = next_out < sc->n_output_times ? sc->output_times[next_out] : INFINITY;
+  if (next_obs < s->sys->trial->n_samples && s->sys->trial->samples[next_obs].time < t)
+    t = s->sys->trial->samples[next_obs].time;
+  return t;
 }
 
 static int init_patient(ts_sim *s, const ts_patient *p, double t0, double *y) {
@@ -314,7 +335,7 @@ static int init_patient(ts_sim *s, const ts_patient *p, double t0, double *y) {
 /* Applies a dose event to the states or the infusion rates. */
 static int apply_dose(ts_sim *s, const ts_dose_event *e, double *y) {
   const ts_system *sys = s->sys;
-  const ts_dose_plan *plan = &sys->doses[e->plan];
+  const ts_dose_plan *plan = &s->arm->doses[e->plan];
   const ts_instance *in = &sys->inst[plan->instance];
   const ts_dose_target *target = &in->model->dose_targets[plan->target];
   uint32_t g = e->global_target;
@@ -384,20 +405,17 @@ static double next_breakpoint(const ts_sim *s, size_t n_events, size_t next_even
 static int integrate(ts_sim *s, const ts_patient *p, ts_sim_result *res) {
   const ts_system *sys = s->sys;
   const ts_scenario *sc = sys->scenario;
-  const double *times = sc->output_times;
-  size_t n_times = sc->n_output_times, next_out = 0, next_event = 0, n_applied = 0;
+  size_t next_out = 0, next_obs = 0, next_event = 0, n_applied = 0;
   double t = sc->start_days;
   double *y = sys->n_states ? N_VGetArrayPointer(s->y) : s->scratch;
+  s->arm = p->arm ? p->arm : &sys->arms[0];
   if (init_patient(s, p, t, y) != 0)
     return -1;
-  size_t n_events = ts_dose_schedule(sys, s->params, s->events);
+  size_t n_events = ts_dose_schedule(sys, s->arm, s->params, p->weight_kg, p->bsa_m2, s->events);
   int restart = 1;
   for (;;) {
-    while (next_out < n_times && times[next_out] <= t) {
-      if (record(s, next_out, times[next_out], y) != 0)
-        return -1;
-      res->n_times = ++next_out;
-    }
+    if (next_sample(s, next_out, next_obs) <= t && record_samples(s, t, y, &next_out, &next_obs, res) != 0)
+      return -1;
     if (t >= sc->end_days)
       break;
     while (next_event < n_events && s->events[next_event].time <= t) {
@@ -422,14 +440,13 @@ static int integrate(ts_sim *s, const ts_patient *p, ts_sim_result *res) {
       restart = 0;
     }
     CVodeSetStopTime(s->cvode, tb);
-    double tret;
-    while (next_out < n_times && times[next_out] < tb) {
-      int flag = CVode(s->cvode, times[next_out], s->y, &tret, CV_NORMAL);
+    double tret, ts;
+    while ((ts = next_sample(s, next_out, next_obs)) < tb) {
+      int flag = CVode(s->cvode, ts, s->y, &tret, CV_NORMAL);
       if (flag < 0)
         return fail_solver(s, flag);
-      if (record(s, next_out, times[next_out], y) != 0)
+      if (record_samples(s, ts, y, &next_out, &next_obs, res) != 0)
         return -1;
-      res->n_times = ++next_out;
     }
     int flag = CVode(s->cvode, tb, s->y, &tret, CV_NORMAL);
     if (flag < 0)
@@ -445,6 +462,7 @@ int ts_sim_run(ts_sim *s, const ts_patient *p, ts_sim_result *res, ts_error *err
   res->times = s->sys->scenario->output_times;
   res->values = s->values;
   res->events = s->events;
+  res->observed = s->observed;
   if (integrate(s, p, res) != 0) {
     res->failed = 1;
     res->failure_time = s->failure_time;

@@ -29,6 +29,9 @@ typedef struct ts_patient {
   uint64_t index;       /* 1-based position in the cohort; keys the patient's random streams */
   const char *label;    /* e.g. the twin's id */
   const double *params; /* sys->n_params values in declared units */
+  const ts_arm *arm;    /* the dosing; NULL: the system's first arm */
+  double weight_kg;     /* for doses per kg (NAN when unknown) */
+  double bsa_m2;        /* for doses per m^2 (NAN when unknown) */
 } ts_patient;
 
 typedef struct ts_sim_result {
@@ -40,6 +43,8 @@ typedef struct ts_sim_result {
   const double *values;        /* n_times * sys->n_recorded, row-major, in each signal's unit */
   const ts_dose_event *events; /* the dose events applied, in order */
   size_t n_events;
+  const double *observed; /* the model's value at each scheduled observation (trial.h samples), in order */
+  size_t n_observed;      /* observations taken (fewer than scheduled when failed) */
   long n_steps, n_rhs_evals, n_jac_evals; /* CVODE statistics */
 } ts_sim_result;
 

@@ -10,6 +10,7 @@
 
 #include "host.h"
 #include "sim.h"
+#include "trial.h"
 
 #define TS_SIM_MESSAGE_MAX 2048
 
@@ -39,7 +40,9 @@ struct ts_sim {
   ts_host_impl *host; /* per instance */
   ts_dose_event *events;
   size_t events_cap;
-  double *values; /* n_output_times * n_recorded */
+  double *values;    /* n_output_times * n_recorded */
+  double *observed;  /* one per scheduled observation */
+  const ts_arm *arm; /* the current patient's */
 
   /* Failure of the current patient. */
   int failed;

@@ -1,5 +1,5 @@
-/* Building the wired system from a scenario: instances, parameters, signals, tolerances, doses. The bus wiring
- * itself is in wiring.c. See system.h. */
+/* Building the wired system from a scenario: instances, parameters, signals, tolerances. The bus wiring is in
+ * wiring.c, the arms' dose plans in arms.c, the cohort, observations and endpoints in trial.c. See system.h. */
 #include "system.h"
 
 #include <math.h>
@@ -10,10 +10,6 @@
 #include "model_check.h"
 #include "strutil.h"
 #include "units.h"
-
-static const char *plural(size_t n) {
-  return n == 1 ? "" : "s";
-}
 
 void ts_system_free(ts_system *sys) {
   if (!sys)
@@ -30,7 +26,10 @@ void ts_system_free(ts_system *sys) {
   free(sys->params);
   free(sys->atol);
   free(sys->recorded);
-  free(sys->doses);
+  for (size_t a = 0; a < sys->n_arms; a++)
+    free(sys->arms[a].doses);
+  free(sys->arms);
+  ts_system_free_trial(sys);
   free(sys);
 }
 
@@ -57,8 +56,7 @@ int ts_system_instance(const ts_system *sys, const char *name) {
   return -1;
 }
 
-/* Converts a scenario quantity into `unit`. A bare number is accepted only for a dimensionless unit. */
-static int convert_quantity(const ts_sc_quantity *q, const char *unit, const char *what, double *out, ts_error *err) {
+int ts_convert_quantity(const ts_sc_quantity *q, const char *unit, const char *what, double *out, ts_error *err) {
   char why[512];
   double factor;
   const char *from = q->unit && *q->unit ? q->unit : "1";
@@ -142,7 +140,7 @@ static int set_param(ts_system *sys, const ts_instance *in, const char *name, co
   }
   char what[256];
   snprintf(what, sizeof what, "parameter %s.%s", in->name, name);
-  return convert_quantity(q, m->params[p].unit, what, &sys->params[in->param_offset + (uint32_t)p], err);
+  return ts_convert_quantity(q, m->params[p].unit, what, &sys->params[in->param_offset + (uint32_t)p], err);
 }
 
 static int check_param_bounds(const ts_system *sys, const ts_scenario *sc, ts_error *err) {
@@ -289,61 +287,8 @@ static int set_tolerances(ts_system *sys, const ts_scenario *sc, ts_error *err) 
                           a->state.signal);
     char what[256];
     snprintf(what, sizeof what, "solver.atol of %s", sys->signals[b].name);
-    if (convert_quantity(&a->value, sys->signals[b].unit, what, &sys->atol[b], err) != 0)
+    if (ts_convert_quantity(&a->value, sys->signals[b].unit, what, &sys->atol[b], err) != 0)
       return -1;
-  }
-  return 0;
-}
-
-static int set_doses(ts_system *sys, const ts_scenario *sc, ts_error *err) {
-  sys->doses = calloc(sc->n_doses ? sc->n_doses : 1, sizeof *sys->doses);
-  if (!sys->doses)
-    return ts_fail(err, TS_E_NOMEM, "out of memory");
-  for (size_t k = 0; k < sc->n_doses; k++) {
-    const ts_sc_dose *d = &sc->doses[k];
-    int i = ts_system_instance(sys, d->instance);
-    if (i < 0)
-      return ts_yaml_fail(err, d->target_pos, "dose target '%s.%s': no instance named '%s'", d->instance, d->target,
-                          d->instance);
-    const ts_instance *in = &sys->inst[i];
-    int t = ts_model_dose_target_index(in->model, d->target);
-    if (t < 0) {
-      ts_yaml_fail(err, d->target_pos, "dose target '%s.%s': %s (%s/%s) has %u dose target%s", d->instance, d->target,
-                   in->name, in->lib->name, in->model->name, in->model->n_dose_targets,
-                   plural(in->model->n_dose_targets));
-      for (uint32_t j = 0; j < in->model->n_dose_targets; j++)
-        ts_error_append(err, "  %s (%s)", in->model->dose_targets[j].name, in->model->dose_targets[j].unit);
-      return -1;
-    }
-    const ts_dose_target *dt = &in->model->dose_targets[t];
-    uint32_t route = d->kind == TS_SC_BOLUS ? TS_ROUTE_BOLUS : TS_ROUTE_INFUSION;
-    if (!(dt->routes & route))
-      return ts_yaml_fail(err, d->pos, "dose target %s.%s does not accept %s doses", d->instance, d->target,
-                          route == TS_ROUTE_BOLUS ? "bolus" : "infusion");
-    ts_dose_plan *p = &sys->doses[sys->n_doses++];
-    *p = (ts_dose_plan){.instance = (uint32_t)i,
-                        .target = (uint32_t)t,
-                        .global_target = in->dose_offset + (uint32_t)t,
-                        .start = d->start_days,
-                        .interval = d->interval_days,
-                        .count = d->count,
-                        .kind = d->kind,
-                        .duration = d->duration_days};
-    p->state = in->state_offset + (uint32_t)ts_model_state_index(in->model, dt->state);
-    char why[512];
-    if (ts_unit_factor(dt->unit, sys->signals[p->state].unit, &p->to_state, why, sizeof why) != 0)
-      return ts_fail(err, TS_E_INTERNAL, "dose target %s.%s: %s", d->instance, d->target, why);
-    char what[256];
-    snprintf(what, sizeof what, "dose amount into %s.%s", d->instance, d->target);
-    if (convert_quantity(&d->amount, dt->unit, what, &p->amount, err) != 0)
-      return -1;
-    if (d->kind == TS_SC_INFUSION_RATE) {
-      char rate_unit[128];
-      snprintf(rate_unit, sizeof rate_unit, "%s/d", dt->unit);
-      snprintf(what, sizeof what, "infusion rate into %s.%s", d->instance, d->target);
-      if (convert_quantity(&d->rate, rate_unit, what, &p->rate, err) != 0)
-        return -1;
-    }
   }
   return 0;
 }
@@ -372,7 +317,7 @@ int ts_system_build(const ts_scenario *sc, ts_plugin_set *plugins, ts_system **o
   sys->scenario = sc;
   if (add_instances(sys, sc, plugins, err) || set_params(sys, sc, err) || add_signals(sys, err) ||
       ts_system_wire(sys, sc, err) || ts_system_order_outputs(sys, err) || set_recorded(sys, sc, err) ||
-      set_tolerances(sys, sc, err) || set_doses(sys, sc, err)) {
+      set_tolerances(sys, sc, err) || ts_system_build_arms(sys, sc, err) || ts_system_build_trial(sys, sc, err)) {
     ts_system_free(sys);
     return -1;
   }

@@ -48,19 +48,34 @@ typedef struct ts_instance {
   double step_days; /* discrete step interval, 0 when the model has no step() */
 } ts_instance;
 
+typedef enum ts_dose_scale {                   /* how a dose line's amount depends on the patient */
+                             TS_DOSE_ABSOLUTE, /* "100 mg" */
+                             TS_DOSE_PER_KG,   /* "1.5 mg/kg": times the body weight */
+                             TS_DOSE_PER_M2    /* "75 mg/m^2": times the body-surface area */
+} ts_dose_scale;
+
 typedef struct ts_dose_plan { /* one dose line of the scenario, resolved */
   uint32_t instance;
   uint32_t target;        /* index among the instance's dose targets */
   uint32_t global_target; /* index among all dose targets */
   uint32_t state;         /* ODE index of the target's state */
   double to_state;        /* unit factor from the target's amount unit to the state's unit */
-  double amount;          /* in the target's unit */
+  ts_dose_scale scale;
+  double amount;          /* in the target's unit (per kg or per m^2 as scale says) */
   double start, interval; /* d */
   long count;
   ts_sc_dose_kind kind;
-  double rate;     /* TS_SC_INFUSION_RATE: target unit per d */
+  double rate;     /* TS_SC_INFUSION_RATE: target unit per d (per kg or per m^2 as scale says) */
   double duration; /* TS_SC_INFUSION_DURATION: d */
 } ts_dose_plan;
+
+typedef struct ts_arm {
+  const char *name; /* borrowed from the scenario, or "default" */
+  ts_dose_plan *doses;
+  size_t n_doses;
+} ts_arm;
+
+typedef struct ts_trial ts_trial;
 
 typedef struct ts_system {
   const ts_scenario *scenario; /* borrowed: must outlive the system */
@@ -77,8 +92,9 @@ typedef struct ts_system {
   double *atol;       /* n_states, in each state's unit */
   uint32_t *recorded; /* bus indices of the recorded signals */
   size_t n_recorded;
-  ts_dose_plan *doses;
-  size_t n_doses;
+  ts_arm *arms; /* at least one: the scenario's arms, or one called "default" with the top-level doses */
+  size_t n_arms;
+  ts_trial *trial;       /* cohort, observations, endpoints (trial.h); never NULL once built */
   int analytic_jacobian; /* give CVODE the chain-rule Jacobian (solver.jacobian and every instance has one) */
   int has_step;
 } ts_system;
@@ -100,8 +116,14 @@ int ts_system_instance(const ts_system *sys, const char *name);
 int ts_system_resolve_signal(const ts_system *sys, const char *instance, const char *signal, ts_yaml_pos pos,
                              const char *what, ts_error *err);
 
-/* Internal steps of ts_system_build, in wiring.c. */
+/* A scenario quantity in `unit`; a bare number only for a dimensionless unit. `what` starts the message. */
+int ts_convert_quantity(const ts_sc_quantity *q, const char *unit, const char *what, double *out, ts_error *err);
+
+/* Internal steps of ts_system_build: wiring.c, arms.c, trial.c. */
 int ts_system_wire(ts_system *sys, const ts_scenario *sc, ts_error *err);
 int ts_system_order_outputs(ts_system *sys, ts_error *err);
+int ts_system_build_arms(ts_system *sys, const ts_scenario *sc, ts_error *err);
+int ts_system_build_trial(ts_system *sys, const ts_scenario *sc, ts_error *err);
+void ts_system_free_trial(ts_system *sys);
 
 #endif

@@ -122,7 +122,7 @@ static void test_failed_patient_exits_1_and_is_recorded(void **state) {
   const char *db_path = ts_test_path("blowup", "db");
   ts_test_output o = cli("run", scenario, "-o", db_path, NULL);
   assert_int_equal(o.status, 1);
-  assert_non_null(strstr(o.err, "patient 1 'patient-1' failed at t = "));
+  assert_non_null(strstr(o.err, "patient 1 'patient-1' (arm default) failed at t = "));
   assert_non_null(strstr(o.err, "CVODE"));
   ts_test_output_free(&o);
   sqlite3 *db;

@@ -1,0 +1,105 @@
+/* The arms of a system: each arm's dose lines resolved against the plugins' dose targets, with amounts converted
+ * to the target's unit. An amount may also be per body weight ("1.5 mg/kg") or per body-surface area ("75 mg/m^2"):
+ * the unit says which, and the patient's weight or BSA scales it when the patient's doses are scheduled. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "system.h"
+#include "units.h"
+
+/* Which scale the amount's unit asks for: the target's unit itself, per kg, or per m^2. */
+static int amount_scale(const ts_sc_quantity *q, const char *target_unit, ts_dose_scale *scale, char *unit,
+                        size_t cap) {
+  static const char *const suffix[] = {"", "/kg", "/m^2"};
+  ts_unit written, wanted;
+  if (ts_unit_parse(q->unit[0] ? q->unit : "1", &written, NULL, 0) != 0)
+    return -1;
+  for (int k = 0; k < 3; k++) {
+    snprintf(unit, cap, "%s%s", target_unit, suffix[k]);
+    if (ts_unit_parse(unit, &wanted, NULL, 0) == 0 && ts_unit_compatible(&written, &wanted)) {
+      *scale = (ts_dose_scale)k;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+static int resolve_dose(ts_system *sys, const ts_sc_dose *d, ts_dose_plan *p, ts_error *err) {
+  int i = ts_system_instance(sys, d->instance);
+  if (i < 0)
+    return ts_yaml_fail(err, d->target_pos, "dose target '%s.%s': no instance named '%s'", d->instance, d->target,
+                        d->instance);
+  const ts_instance *in = &sys->inst[i];
+  int t = ts_model_dose_target_index(in->model, d->target);
+  if (t < 0) {
+    ts_yaml_fail(err, d->target_pos, "dose target '%s.%s': %s (%s/%s) has %u dose target%s", d->instance, d->target,
+                 in->name, in->lib->name, in->model->name, in->model->n_dose_targets,
+                 in->model->n_dose_targets == 1 ? "" : "s");
+    for (uint32_t j = 0; j < in->model->n_dose_targets; j++)
+      ts_error_append(err, "  %s (%s)", in->model->dose_targets[j].name, in->model->dose_targets[j].unit);
+    return -1;
+  }
+  const ts_dose_target *dt = &in->model->dose_targets[t];
+  uint32_t route = d->kind == TS_SC_BOLUS ? TS_ROUTE_BOLUS : TS_ROUTE_INFUSION;
+  if (!(dt->routes & route))
+    return ts_yaml_fail(err, d->pos, "dose target %s.%s does not accept %s doses", d->instance, d->target,
+                        route == TS_ROUTE_BOLUS ? "bolus" : "infusion");
+  *p = (ts_dose_plan){.instance = (uint32_t)i,
+                      .target = (uint32_t)t,
+                      .global_target = in->dose_offset + (uint32_t)t,
+                      .start = d->start_days,
+                      .interval = d->interval_days,
+                      .count = d->count,
+                      .kind = d->kind,
+                      .duration = d->duration_days};
+  p->state = in->state_offset + (uint32_t)ts_model_state_index(in->model, dt->state);
+  char why[512];
+  if (ts_unit_factor(dt->unit, sys->signals[p->state].unit, &p->to_state, why, sizeof why) != 0)
+    return ts_fail(err, TS_E_INTERNAL, "dose target %s.%s: %s", d->instance, d->target, why);
+
+  char unit[160], what[256];
+  snprintf(what, sizeof what, "dose amount into %s.%s", d->instance, d->target);
+  if (amount_scale(&d->amount, dt->unit, &p->scale, unit, sizeof unit) != 0)
+    return ts_yaml_fail(err, d->amount.pos,
+                        "%s: '%g %s' is neither an amount in %s, nor per body weight (%s/kg), nor per body-surface "
+                        "area (%s/m^2)",
+                        what, d->amount.value, d->amount.unit, dt->unit, dt->unit, dt->unit);
+  if (ts_convert_quantity(&d->amount, unit, what, &p->amount, err) != 0)
+    return -1;
+  if (d->kind == TS_SC_INFUSION_RATE) {
+    static const char *const per[] = {"", "/kg", "/m^2"};
+    char rate_unit[192];
+    snprintf(rate_unit, sizeof rate_unit, "%s%s/d", dt->unit, per[p->scale]);
+    snprintf(what, sizeof what, "infusion rate into %s.%s (dosed like the amount, %s%s)", d->instance, d->target,
+             dt->unit, per[p->scale]);
+    if (ts_convert_quantity(&d->rate, rate_unit, what, &p->rate, err) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int build_arm(ts_system *sys, ts_arm *arm, const char *name, const ts_sc_dose *doses, size_t n, ts_error *err) {
+  arm->name = name;
+  if (!(arm->doses = calloc(n ? n : 1, sizeof *arm->doses)))
+    return ts_fail(err, TS_E_NOMEM, "out of memory");
+  for (size_t k = 0; k < n; k++) {
+    if (resolve_dose(sys, &doses[k], &arm->doses[k], err) != 0)
+      return -1;
+    arm->n_doses++;
+  }
+  return 0;
+}
+
+int ts_system_build_arms(ts_system *sys, const ts_scenario *sc, ts_error *err) {
+  size_t n = sc->n_arms ? sc->n_arms : 1;
+  if (!(sys->arms = calloc(n, sizeof *sys->arms)))
+    return ts_fail(err, TS_E_NOMEM, "out of memory");
+  sys->n_arms = n;
+  if (sc->n_arms == 0)
+    return build_arm(sys, &sys->arms[0], "default", sc->doses, sc->n_doses, err);
+  for (size_t a = 0; a < sc->n_arms; a++)
+    if (build_arm(sys, &sys->arms[a], sc->arms[a].name, sc->arms[a].doses, sc->arms[a].n_doses, err) != 0)
+      return -1;
+  return 0;
+}
