@@ -50,7 +50,7 @@ double ts_normal_cdf(double z) {
    * near erfc's own (a few ulp) for every z where the result is a normal double. */
   if (isnan(z))
     return z;
-  const double s_hi = 0.70710678118654757;    /* 1/sqrt 2 rounded to double */
+  const double s_hi = 0.70710678118654757;     /* 1/sqrt 2 rounded to double */
   const double s_lo = -4.8336466567264567e-17; /* 1/sqrt 2 - s_hi */
   const double two_over_sqrt_pi = 1.1283791670955126;
   double x = -z * s_hi;
@@ -153,17 +153,14 @@ static int check_var(const ts_cohort_spec *spec, size_t i, ts_error *err, int *c
     if (!(v->a > 0) || !isfinite(v->a))
       problem(err, count, "variable '%s' (lognormal): the typical value %g must be finite and > 0", name, v->a);
     if (!(v->b >= 0) || !isfinite(v->b))
-      problem(err, count, "variable '%s' (lognormal): omega (the SD of eta) %g must be finite and >= 0", name,
-              v->b);
+      problem(err, count, "variable '%s' (lognormal): omega (the SD of eta) %g must be finite and >= 0", name, v->b);
     break;
   case TS_DIST_UNIFORM:
     if (!isfinite(v->a) || !isfinite(v->b) || !(v->a < v->b))
       problem(err, count, "variable '%s' (uniform): the lower limit %g must be below the upper limit %g (both finite)",
               name, v->a, v->b);
     break;
-  default:
-    problem(err, count, "variable '%s': unknown distribution kind %d", name, (int)v->kind);
-    break;
+  default: problem(err, count, "variable '%s': unknown distribution kind %d", name, (int)v->kind); break;
   }
   if (isnan(v->lower) || isnan(v->upper) || v->lower > v->upper)
     problem(err, count, "variable '%s': the bounds [%g, %g] are not an interval (lower must be <= upper)", name,
@@ -372,13 +369,15 @@ int ts_cohort_create(const ts_cohort_spec *spec, ts_cohort **out, ts_error *err)
     c->vars = copy_array(spec->vars, n, sizeof *c->vars, &failed);
     c->inclusion = copy_array(spec->inclusion, spec->n_inclusion, sizeof *c->inclusion, &failed);
     c->effects = copy_array(spec->effects, spec->n_effects, sizeof *c->effects, &failed);
-    if (c->vars)
-      for (size_t i = 0; i < n; i++) {
+    if (c->vars) {
+      for (size_t i = 0; i < n; i++) /* the caller's pointers, never to be freed */
+        c->vars[i].name = NULL;
+      for (size_t i = 0; i < n && !failed; i++) {
         char buf[32];
         c->vars[i].name = ts_strdup(spec_name(spec, i, buf, sizeof buf));
-        if (!c->vars[i].name)
-          failed = 1;
+        failed = !c->vars[i].name;
       }
+    }
   }
   free(chol);
   if (failed) {

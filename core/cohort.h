@@ -8,7 +8,8 @@
  * underlying normals: eta for lognormal variables). Then:
  *   fixed:      v = a
  *   normal:     v = a + b z                   (a mean, b standard deviation)
- *   lognormal:  v = a exp(b z)                (a typical value, b = omega, the SD of eta; from a CV: b = sqrt(ln(1+CV^2)))
+ *   lognormal:  v = a exp(b z)                (a typical value, b = omega, the SD of eta;
+ *                                              from a CV: b = sqrt(ln(1 + CV^2)))
  *   uniform:    v = a + (b - a) Phi(z)        (a lower, b upper; Phi the standard normal CDF)
  * Each variable may be truncated to [lower, upper] (a truncated normal is `normal` with bounds); a patient with any
  * value outside its variable's bounds, or outside an inclusion criterion, is redrawn as a whole from the next
