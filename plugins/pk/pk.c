@@ -1,273 +1,29 @@
 /*
- * pk plugin: linear compartmental pharmacokinetics with intravenous dosing (bolus and zero-order infusion).
+ * pk plugin: compartmental pharmacokinetics — the library descriptor.
  *
  * Copyright 2026 the twinsim authors. Licensed under the Apache License, Version 2.0.
  *
- * Models (time in d, amounts in mg, volumes in L, clearances in L/d, concentrations in mg/L; equations and
- * sources in docs/models.md):
- *   one_compartment   dA/dt  = Rin - (CL/V)*A                                     C = A/V
- *   two_compartment   dA1/dt = Rin - (CL/V1)*A1 - (Q/V1)*A1 + (Q/V2)*A2           C = A1/V1
- *                     dA2/dt =                    (Q/V1)*A1 - (Q/V2)*A2
- * (two_compartment is the PK part of the RP-1 reference trial.) Rin is the host's current infusion rate into
- * the "central" dose target (ts_eval.dose_rates[0]). A bolus is added to the central amount by the host, so no
- * bolus() callback is needed. Oral absorption, bioavailability and lag time are not part of these models yet.
- *
- * The models keep no per-instance data: create/destroy are NULL and the instance pointer is always NULL.
- * Parameters are checked by the host against the bounds below before init() (finite, and volumes > 0 through
- * TS_PARAM_LOWER_OPEN).
+ * The models live in one file per family (equations, parameters and sources in docs/models/pk.md):
+ *   pk_iv.c    one_compartment, two_compartment, three_compartment: linear, IV bolus and infusion (ADVAN1/3/11)
+ *   pk_oral.c  one_/two_/three_compartment_oral: the same with a first-order absorption depot, bioavailability F
+ *              and lag time tlag applied by the host to doses into "depot" (ADVAN2/4/12)
+ *   pk_mm.c    one_/two_compartment_mm: Michaelis-Menten elimination Vmax*C/(Km + C) instead of CL*C
+ *   pk_auc.c   auc: the integral of a concentration wired to its input, for cumulative exposure
+ * Time is in d, amounts in mg, volumes in L, clearances in L/d, concentrations in mg/L. No model keeps
+ * per-instance data or mutable global state.
  */
-#include <twinsim/plugin.h>
+#include "pk_models.h"
 
-#include <math.h>
-#include <stdbool.h>
-
-/* ---- one_compartment ---------------------------------------------------------------------------------- */
-
-enum { OC_CL, OC_V, OC_N_PARAMS };
-enum { OC_A, OC_N_STATES };
-enum { OC_C, OC_N_OUTPUTS };
-
-static const ts_param oc_params[OC_N_PARAMS] = {
-    [OC_CL] = {.name = "CL",
-               .unit = "L/d",
-               .default_value = 120.0,
-               .lower = 0.0,
-               .upper = INFINITY,
-               .doc = "Clearance from the central compartment (RP-1 typical value 120 L/d)"},
-    [OC_V] = {.name = "V",
-              .unit = "L",
-              .default_value = 10.0,
-              .lower = 0.0,
-              .flags = TS_PARAM_LOWER_OPEN,
-              .upper = INFINITY,
-              .doc = "Volume of distribution of the central compartment, > 0 (RP-1 typical V1 10 L)"},
+static const ts_model *const pk_models[] = {
+    &pk_one_compartment,      &pk_two_compartment,      &pk_three_compartment,
+    &pk_one_compartment_oral, &pk_two_compartment_oral, &pk_three_compartment_oral,
+    &pk_one_compartment_mm,   &pk_two_compartment_mm,   &pk_auc,
 };
-
-static const ts_state oc_states[OC_N_STATES] = {
-    [OC_A] = {.name = "A",
-              .unit = "mg",
-              .nominal = 1.0,
-              .flags = TS_STATE_NONNEGATIVE,
-              .doc = "Amount of drug in the central compartment; 0 at the start of every patient"},
-};
-
-static const ts_output oc_outputs[OC_N_OUTPUTS] = {
-    [OC_C] = {.name = "C",
-              .unit = "mg/L",
-              .type = TS_REAL,
-              .direct_inputs = NULL,
-              .doc = "Concentration in the central compartment, A/V"},
-};
-
-static const ts_dose_target oc_dose_targets[] = {
-    {.name = "central",
-     .state = "A",
-     .unit = "mg",
-     .routes = TS_ROUTE_BOLUS | TS_ROUTE_INFUSION,
-     .bioavailability = NULL,
-     .lag_time = NULL,
-     .doc = "Intravenous dose into the central compartment (bolus: added to A; infusion: rate into dA/dt)"},
-};
-
-static int oc_init(void *instance, const ts_host *host, const double *params, double t0, double *y0) {
-  (void)instance, (void)host, (void)params, (void)t0;
-  y0[OC_A] = 0.0;
-  return TS_OK;
-}
-
-static int oc_compute_outputs(void *instance, const ts_eval *e) {
-  (void)instance;
-  e->outputs[OC_C] = e->states[OC_A] / e->params[OC_V];
-  return TS_OK;
-}
-
-static int oc_compute_derivatives(void *instance, const ts_eval *e) {
-  (void)instance;
-  const double k = e->params[OC_CL] / e->params[OC_V]; /* elimination rate constant, 1/d */
-  e->derivatives[OC_A] = e->dose_rates[0] - k * e->states[OC_A];
-  return TS_OK;
-}
-
-/* No inputs, so only d_deriv_d_states (1 x 1) and d_out_d_states (1 x 1) are present. */
-static int oc_jacobian(void *instance, const ts_eval *e, double *d_deriv_d_states, double *d_deriv_d_inputs,
-                       double *d_out_d_states, double *d_out_d_inputs) {
-  (void)instance;
-  (void)d_deriv_d_inputs;
-  (void)d_out_d_inputs;
-  d_deriv_d_states[0] = -e->params[OC_CL] / e->params[OC_V];
-  d_out_d_states[0] = 1.0 / e->params[OC_V];
-  return TS_OK;
-}
-
-static const ts_model one_compartment = {
-    TS_MODEL_HEADER,
-    .name = "one_compartment",
-    .version = "1.0.0",
-    .doc = "One-compartment linear PK with IV bolus and infusion: dA/dt = Rin - CL/V*A, C = A/V",
-    .params = oc_params,
-    .n_params = OC_N_PARAMS,
-    .states = oc_states,
-    .n_states = OC_N_STATES,
-    .inputs = NULL,
-    .n_inputs = 0,
-    .outputs = oc_outputs,
-    .n_outputs = OC_N_OUTPUTS,
-    .dose_targets = oc_dose_targets,
-    .n_dose_targets = (uint32_t)(sizeof oc_dose_targets / sizeof oc_dose_targets[0]),
-    .flags = 0,
-    .create = NULL,
-    .destroy = NULL,
-    .init = oc_init,
-    .compute_outputs = oc_compute_outputs,
-    .compute_derivatives = oc_compute_derivatives,
-    .jacobian = oc_jacobian,
-    .step = NULL,
-    .bolus = NULL,
-};
-
-/* ---- two_compartment ---------------------------------------------------------------------------------- */
-
-enum { TC_CL, TC_V1, TC_Q, TC_V2, TC_N_PARAMS };
-enum { TC_A1, TC_A2, TC_N_STATES };
-enum { TC_C, TC_N_OUTPUTS };
-
-static const ts_param tc_params[TC_N_PARAMS] = {
-    [TC_CL] = {.name = "CL",
-               .unit = "L/d",
-               .default_value = 120.0,
-               .lower = 0.0,
-               .upper = INFINITY,
-               .doc = "Clearance from the central compartment (RP-1 typical value 120 L/d)"},
-    [TC_V1] = {.name = "V1",
-               .unit = "L",
-               .default_value = 10.0,
-               .lower = 0.0,
-               .flags = TS_PARAM_LOWER_OPEN,
-               .upper = INFINITY,
-               .doc = "Volume of the central compartment, > 0 (RP-1 typical value 10 L)"},
-    [TC_Q] = {.name = "Q",
-              .unit = "L/d",
-              .default_value = 48.0,
-              .lower = 0.0,
-              .upper = INFINITY,
-              .doc = "Inter-compartmental clearance between central and peripheral (RP-1 typical value 48 L/d)"},
-    [TC_V2] = {.name = "V2",
-               .unit = "L",
-               .default_value = 20.0,
-               .lower = 0.0,
-               .flags = TS_PARAM_LOWER_OPEN,
-               .upper = INFINITY,
-               .doc = "Volume of the peripheral compartment, > 0 (RP-1 typical value 20 L)"},
-};
-
-static const ts_state tc_states[TC_N_STATES] = {
-    [TC_A1] = {.name = "A1",
-               .unit = "mg",
-               .nominal = 1.0,
-               .flags = TS_STATE_NONNEGATIVE,
-               .doc = "Amount of drug in the central compartment; 0 at the start of every patient"},
-    [TC_A2] = {.name = "A2",
-               .unit = "mg",
-               .nominal = 1.0,
-               .flags = TS_STATE_NONNEGATIVE,
-               .doc = "Amount of drug in the peripheral compartment; 0 at the start of every patient"},
-};
-
-static const ts_output tc_outputs[TC_N_OUTPUTS] = {
-    [TC_C] = {.name = "C",
-              .unit = "mg/L",
-              .type = TS_REAL,
-              .direct_inputs = NULL,
-              .doc = "Concentration in the central compartment, A1/V1"},
-};
-
-static const ts_dose_target tc_dose_targets[] = {
-    {.name = "central",
-     .state = "A1",
-     .unit = "mg",
-     .routes = TS_ROUTE_BOLUS | TS_ROUTE_INFUSION,
-     .bioavailability = NULL,
-     .lag_time = NULL,
-     .doc = "Intravenous dose into the central compartment (bolus: added to A1; infusion: rate into dA1/dt)"},
-};
-
-static int tc_init(void *instance, const ts_host *host, const double *params, double t0, double *y0) {
-  (void)instance, (void)host, (void)params, (void)t0;
-  y0[TC_A1] = 0.0;
-  y0[TC_A2] = 0.0;
-  return TS_OK;
-}
-
-static int tc_compute_outputs(void *instance, const ts_eval *e) {
-  (void)instance;
-  e->outputs[TC_C] = e->states[TC_A1] / e->params[TC_V1];
-  return TS_OK;
-}
-
-static int tc_compute_derivatives(void *instance, const ts_eval *e) {
-  (void)instance;
-  const double *p = e->params;
-  const double a1 = e->states[TC_A1], a2 = e->states[TC_A2];
-  /* Net distribution flux central -> peripheral, mg/d. Computed once and used with opposite signs in both
-   * equations, so that with CL = 0 the two derivatives add up to Rin up to one rounding. */
-  const double flux = (p[TC_Q] / p[TC_V1]) * a1 - (p[TC_Q] / p[TC_V2]) * a2;
-  e->derivatives[TC_A1] = e->dose_rates[0] - (p[TC_CL] / p[TC_V1]) * a1 - flux;
-  e->derivatives[TC_A2] = flux;
-  return TS_OK;
-}
-
-/* No inputs: d_deriv_d_states is 2 x 2 and d_out_d_states 1 x 2, column-major (entry (i, j) at [i + j*rows]). */
-static int tc_jacobian(void *instance, const ts_eval *e, double *d_deriv_d_states, double *d_deriv_d_inputs,
-                       double *d_out_d_states, double *d_out_d_inputs) {
-  (void)instance;
-  (void)d_deriv_d_inputs;
-  (void)d_out_d_inputs;
-  const double *p = e->params;
-  const double k10 = p[TC_CL] / p[TC_V1], k12 = p[TC_Q] / p[TC_V1], k21 = p[TC_Q] / p[TC_V2];
-  double *J = d_deriv_d_states;
-  J[TC_A1 + TC_A1 * TC_N_STATES] = -(k10 + k12); /* d(dA1/dt)/dA1 */
-  J[TC_A2 + TC_A1 * TC_N_STATES] = k12;          /* d(dA2/dt)/dA1 */
-  J[TC_A1 + TC_A2 * TC_N_STATES] = k21;          /* d(dA1/dt)/dA2 */
-  J[TC_A2 + TC_A2 * TC_N_STATES] = -k21;         /* d(dA2/dt)/dA2 */
-  d_out_d_states[TC_C + TC_A1 * TC_N_OUTPUTS] = 1.0 / p[TC_V1];
-  d_out_d_states[TC_C + TC_A2 * TC_N_OUTPUTS] = 0.0;
-  return TS_OK;
-}
-
-static const ts_model two_compartment = {
-    TS_MODEL_HEADER,
-    .name = "two_compartment",
-    .version = "1.0.0",
-    .doc = "Two-compartment linear PK with IV bolus and infusion (CL, V1, Q, V2), C = A1/V1",
-    .params = tc_params,
-    .n_params = TC_N_PARAMS,
-    .states = tc_states,
-    .n_states = TC_N_STATES,
-    .inputs = NULL,
-    .n_inputs = 0,
-    .outputs = tc_outputs,
-    .n_outputs = TC_N_OUTPUTS,
-    .dose_targets = tc_dose_targets,
-    .n_dose_targets = (uint32_t)(sizeof tc_dose_targets / sizeof tc_dose_targets[0]),
-    .flags = 0,
-    .create = NULL,
-    .destroy = NULL,
-    .init = tc_init,
-    .compute_outputs = tc_compute_outputs,
-    .compute_derivatives = tc_compute_derivatives,
-    .jacobian = tc_jacobian,
-    .step = NULL,
-    .bolus = NULL,
-};
-
-/* ---- The library ----------------------------------------------------------------------------------------- */
-
-static const ts_model *const pk_models[] = {&one_compartment, &two_compartment};
 
 TS_PLUGIN_EXPORT const ts_plugin *TS_PLUGIN_ENTRY(void) {
   static const ts_plugin plugin = {
       TS_PLUGIN_HEADER,    .name = "pk",
-      .version = "1.0.0",  .doc = "Linear compartmental pharmacokinetics, intravenous bolus and infusion",
+      .version = "1.1.0",  .doc = "Compartmental pharmacokinetics: IV, oral (depot, F, lag), Michaelis-Menten, AUC",
       .models = pk_models, .n_models = (uint32_t)(sizeof pk_models / sizeof pk_models[0])};
   return &plugin;
 }

@@ -1,17 +1,21 @@
 /*
- * Tests of the pk plugin (plugins/pk/pk.c) through its ABI, as the host sees it: the library is dlopen()ed from
- * TS_TEST_PLUGIN_DIR and only the entry symbol is used.
+ * Tests of the pk plugin (plugins/pk/) through its ABI, as the host sees it: the library is dlopen()ed from
+ * TS_TEST_PLUGIN_DIR and only the entry symbol is used. Every model: one_compartment, two_compartment,
+ * three_compartment, one_/two_/three_compartment_oral, one_/two_compartment_mm and auc.
  *
  * What is checked:
  *   - the library and model headers (ABI version, struct sizes, names) and every descriptor (identifiers, units,
- *     docs, defaults within bounds, dose targets naming existing states, no unknown flag bits);
+ *     docs, defaults within bounds, dose targets naming existing states, no unknown flag bits), and for each model
+ *     the names, units, defaults and bounds the docs (docs/models/pk.md) promise;
  *   - init() and the right-hand side at chosen points against values computed by hand (expected values were
- *     worked out to 40 digits with Python's decimal module from the equations in docs/models.md), relative error
- *     <= 1e-12;
+ *     worked out to 40 digits with Python's fractions and decimal modules from the equations in docs/models/pk.md),
+ *     relative error <= 1e-12;
  *   - infusion rates enter the derivative of the dosed state and nothing else; bolus is left to the host;
- *   - mass balance of two_compartment with CL = 0: dA1/dt + dA2/dt = Rin;
+ *   - mass balance with CL = 0 (Vmax = 0): the derivatives add up to the infusion rates, depot included;
+ *   - Michaelis-Menten elimination outside its domain (C <= -Km) is a recoverable failure;
  *   - the analytic Jacobian against central finite differences, relative error <= 1e-6.
- * End-to-end integration against closed forms is tested with the scheduler, elsewhere.
+ * End-to-end integration against closed forms is tested with the scheduler in test_pk_linear.c, test_pk_oral.c,
+ * test_pk_mm.c and test_pk_scenarios.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,7 +39,7 @@
 
 #define VALUE_TOL    1e-12 /* hand-computed values */
 #define JACOBIAN_TOL 1e-6  /* analytic Jacobian vs central differences */
-#define MAX_DIM      8     /* more than any pk model's number of params, states, inputs, outputs, dose targets */
+#define MAX_DIM      12    /* more than any pk model's number of params, states, inputs, outputs, dose targets */
 
 /* ---- Loading ----------------------------------------------------------------------------------------------- */
 
@@ -221,7 +225,8 @@ static void evaluate(const ts_model *m, const point *x, double *outputs, double 
                .dose_rates = m->n_dose_targets ? x->dose_rates : NULL,
                .outputs = outputs,
                .derivatives = NULL};
-  assert_int_equal(m->compute_outputs(NULL, &e), TS_OK);
+  if (m->n_outputs)
+    assert_int_equal(m->compute_outputs(NULL, &e), TS_OK);
   double saved[MAX_DIM];
   memcpy(saved, outputs, m->n_outputs * sizeof saved[0]);
   e.derivatives = derivatives;
@@ -298,9 +303,12 @@ static void test_plugin_header(void **state) {
   assert_string_equal(plugin->name, "pk");
   assert_true(is_text(plugin->version));
   assert_true(is_text(plugin->doc));
-  assert_int_equal(plugin->n_models, 2);
-  assert_string_equal(plugin->models[0]->name, "one_compartment");
-  assert_string_equal(plugin->models[1]->name, "two_compartment");
+  static const char *const names[] = {"one_compartment",      "two_compartment",      "three_compartment",
+                                      "one_compartment_oral", "two_compartment_oral", "three_compartment_oral",
+                                      "one_compartment_mm",   "two_compartment_mm",   "auc"};
+  assert_int_equal(plugin->n_models, sizeof names / sizeof names[0]);
+  for (uint32_t i = 0; i < plugin->n_models; i++)
+    assert_string_equal(plugin->models[i]->name, names[i]);
 
   /* The entry point has no side effects and returns the same static data each time. */
   ts_plugin_entry_fn entry;
@@ -553,6 +561,383 @@ static void test_two_compartment_jacobian(void **state) {
   assert_true(dgdx[1] == 0.0);
 }
 
+/* ---- Descriptor expectations shared by the new models ------------------------------------------------------ */
+
+/* A parameter as docs/models/pk.md lists it. */
+typedef struct param_spec {
+  const char *name, *unit;
+  double value, lower, upper;
+  uint32_t flags;
+} param_spec;
+
+static void expect_params(const ts_model *m, const param_spec *spec, uint32_t n) {
+  CHECK(m->n_params == n, "%s: %u parameters, expected %u", m->name, m->n_params, n);
+  for (uint32_t i = 0; i < n; i++) {
+    const ts_param *p = &m->params[i];
+    CHECK(strcmp(p->name, spec[i].name) == 0, "%s: parameter %u is '%s', expected '%s'", m->name, i, p->name,
+          spec[i].name);
+    CHECK(strcmp(p->unit, spec[i].unit) == 0, "%s.%s: unit '%s', expected '%s'", m->name, p->name, p->unit,
+          spec[i].unit);
+    CHECK(p->default_value == spec[i].value, "%s.%s: default %g, expected %g", m->name, p->name, p->default_value,
+          spec[i].value);
+    CHECK(p->lower == spec[i].lower && p->upper == spec[i].upper && p->flags == spec[i].flags,
+          "%s.%s: bounds %g..%g flags %u, expected %g..%g flags %u", m->name, p->name, p->lower, p->upper, p->flags,
+          spec[i].lower, spec[i].upper, spec[i].flags);
+  }
+}
+
+/* States all in mg, non-negative, nominal 1, named as given; one output C (mg/L, no direct inputs). */
+static void expect_amount_states_and_c(const ts_model *m, const char *const *states, uint32_t n) {
+  CHECK(m->n_states == n, "%s: %u states, expected %u", m->name, m->n_states, n);
+  for (uint32_t i = 0; i < n; i++) {
+    assert_string_equal(m->states[i].name, states[i]);
+    assert_string_equal(m->states[i].unit, "mg");
+    assert_true(m->states[i].flags == TS_STATE_NONNEGATIVE && m->states[i].nominal == 1.0);
+  }
+  assert_int_equal(m->n_inputs, 0);
+  assert_int_equal(m->n_outputs, 1);
+  assert_string_equal(m->outputs[0].name, "C");
+  assert_string_equal(m->outputs[0].unit, "mg/L");
+  assert_int_equal(m->outputs[0].type, TS_REAL);
+  assert_null(m->outputs[0].direct_inputs);
+}
+
+static void expect_dose_target(const ts_dose_target *d, const char *name, const char *state, const char *f,
+                               const char *lag) {
+  assert_string_equal(d->name, name);
+  assert_string_equal(d->state, state);
+  assert_string_equal(d->unit, "mg");
+  assert_int_equal(d->routes, TS_ROUTE_BOLUS | TS_ROUTE_INFUSION);
+  if (f)
+    assert_string_equal(d->bioavailability, f);
+  else
+    assert_null(d->bioavailability);
+  if (lag)
+    assert_string_equal(d->lag_time, lag);
+  else
+    assert_null(d->lag_time);
+}
+
+static void init_gives_zeros(const ts_model *m, const double *params) {
+  double y0[MAX_DIM];
+  for (uint32_t i = 0; i < MAX_DIM; i++)
+    y0[i] = NAN;
+  assert_int_equal(m->init(NULL, NULL, params, 2.0, y0), TS_OK);
+  for (uint32_t i = 0; i < m->n_states; i++)
+    CHECK(y0[i] == 0.0, "%s: initial %s = %g, expected 0", m->name, m->states[i].name, y0[i]);
+}
+
+#define OPEN TS_PARAM_LOWER_OPEN
+
+/* ---- three_compartment ----------------------------------------------------------------------------------- */
+
+static void test_three_compartment_descriptor(void **state) {
+  const ts_model *m = find_model(state, "three_compartment");
+  const param_spec params[] = {{"CL", "L/d", 880.8, 0, INFINITY, 0}, {"V1", "L", 7.14, 0, INFINITY, OPEN},
+                               {"Q2", "L/d", 183.4, 0, INFINITY, 0}, {"V2", "L", 4.391, 0, INFINITY, OPEN},
+                               {"Q3", "L/d", 219.3, 0, INFINITY, 0}, {"V3", "L", 116.1, 0, INFINITY, OPEN}};
+  expect_params(m, params, 6);
+  const char *const states[] = {"A1", "A2", "A3"};
+  expect_amount_states_and_c(m, states, 3);
+  assert_int_equal(m->n_dose_targets, 1);
+  expect_dose_target(&m->dose_targets[0], "central", "A1", NULL, NULL);
+  const double p[] = {97.3, 8.1, 51.2, 23.9, 12.5, 140.0};
+  init_gives_zeros(m, p);
+}
+
+/* CL = 97.3, V1 = 8.1, Q2 = 51.2, V2 = 23.9, Q3 = 12.5, V3 = 140; A = 37.2, 88.8, 410; Rin = 1234.5. */
+static const point thc_point = {
+    .params = {97.3, 8.1, 51.2, 23.9, 12.5, 140.0}, .states = {37.2, 88.8, 410.0}, .dose_rates = {1234.5}};
+
+static void test_three_compartment_values(void **state) {
+  const ts_model *m = find_model(state, "three_compartment");
+  double out[MAX_DIM], der[MAX_DIM], without[MAX_DIM];
+  evaluate(m, &thc_point, out, der);
+  check_value("C", out[0], 4.592592592592592593e+0);
+  check_value("dA1/dt", der[0], 7.219323714329990481e+2);
+  check_value("dA2/dt", der[1], 4.490810475747714241e+1);
+  check_value("dA3/dt", der[2], 2.080026455026455026e+1);
+  /* The rate enters the central compartment only. */
+  point x = thc_point;
+  x.dose_rates[0] = 0;
+  evaluate(m, &x, out, without);
+  check_value("dA1/dt(R) - dA1/dt(0)", der[0] - without[0], 1234.5);
+  assert_true(der[1] == without[1] && der[2] == without[2]);
+  /* With CL = 0: dA1/dt + dA2/dt + dA3/dt = Rin. */
+  x = thc_point;
+  x.params[0] = 0;
+  evaluate(m, &x, out, der);
+  check_value("sum of derivatives with CL = 0", der[0] + der[1] + der[2], 1234.5);
+}
+
+static void test_three_compartment_jacobian(void **state) {
+  const ts_model *m = find_model(state, "three_compartment");
+  const point points[] = {
+      thc_point,
+      {.params = {880.8, 7.14, 183.4, 4.391, 219.3, 116.1}, .states = {180.0, 20.0, 5.0}, .dose_rates = {4320.0}},
+      {.params = {0.0, 3.3, 0.7, 210.0, 0.0, 1.0}, .states = {0.0, 0.0, 0.0}, .dose_rates = {10.0}},
+  };
+  for (size_t i = 0; i < sizeof points / sizeof points[0]; i++)
+    check_jacobian(m, &points[i]);
+}
+
+/* ---- Oral models --------------------------------------------------------------------------------------------- */
+
+static const param_spec absorption_specs[] = {
+    {"ka", "1/d", 24.0, 0, INFINITY, OPEN}, {"F", "1", 1.0, 0, 1.0, OPEN}, {"tlag", "d", 0.0, 0, INFINITY, 0}};
+
+static void test_oral_descriptors(void **state) {
+  static const struct {
+    const char *model;
+    param_spec disposition[6];
+    uint32_t n_disposition;
+    const char *states[4];
+  } oral[] = {
+      {"one_compartment_oral", {{"CL", "L/d", 120, 0, INFINITY, 0}, {"V", "L", 10, 0, INFINITY, OPEN}}, 2, {"Ad", "A"}},
+      {"two_compartment_oral",
+       {{"CL", "L/d", 120, 0, INFINITY, 0},
+        {"V1", "L", 10, 0, INFINITY, OPEN},
+        {"Q", "L/d", 48, 0, INFINITY, 0},
+        {"V2", "L", 20, 0, INFINITY, OPEN}},
+       4,
+       {"Ad", "A1", "A2"}},
+      {"three_compartment_oral",
+       {{"CL", "L/d", 880.8, 0, INFINITY, 0},
+        {"V1", "L", 7.14, 0, INFINITY, OPEN},
+        {"Q2", "L/d", 183.4, 0, INFINITY, 0},
+        {"V2", "L", 4.391, 0, INFINITY, OPEN},
+        {"Q3", "L/d", 219.3, 0, INFINITY, 0},
+        {"V3", "L", 116.1, 0, INFINITY, OPEN}},
+       6,
+       {"Ad", "A1", "A2", "A3"}},
+  };
+  for (size_t k = 0; k < 3; k++) {
+    const ts_model *m = find_model(state, oral[k].model);
+    param_spec spec[9];
+    const uint32_t nd = oral[k].n_disposition;
+    memcpy(spec, oral[k].disposition, nd * sizeof spec[0]);
+    memcpy(spec + nd, absorption_specs, sizeof absorption_specs);
+    expect_params(m, spec, nd + 3);
+    expect_amount_states_and_c(m, oral[k].states, nd / 2 + 1);
+    assert_int_equal(m->n_dose_targets, 2);
+    /* The host applies F and the lag to depot doses only (plugin.h, ts_dose_target). */
+    expect_dose_target(&m->dose_targets[0], "depot", "Ad", "F", "tlag");
+    expect_dose_target(&m->dose_targets[1], "central", oral[k].states[1], NULL, NULL);
+    const double p[9] = {10, 10, 10, 10, 10, 10, 10, 10, 10};
+    init_gives_zeros(m, p);
+  }
+}
+
+/* The same disposition as thc_point with ka = 30.5, F = 0.6, tlag = 0.1 (F and tlag play no part in the
+ * derivatives), depot Ad = 55.5, Rin into depot 100 and into central 1234.5. */
+static point oral_point(uint32_t n_periph) {
+  point x = {.dose_rates = {100.0, 1234.5}};
+  const double disposition[] = {97.3, 8.1, 51.2, 23.9, 12.5, 140.0}, amounts[] = {37.2, 88.8, 410.0};
+  uint32_t np = 2 + 2 * n_periph;
+  memcpy(x.params, disposition, np * sizeof(double));
+  x.params[np] = 30.5;
+  x.params[np + 1] = 0.6;
+  x.params[np + 2] = 0.1;
+  x.states[0] = 55.5;
+  memcpy(x.states + 1, amounts, (n_periph + 1) * sizeof(double));
+  return x;
+}
+
+static void test_oral_values(void **state) {
+  static const struct {
+    const char *model;
+    double d_central;
+  } oral[] = {{"one_compartment_oral", 2.480390740740740741e+3},
+              {"two_compartment_oral", 2.435482635983263598e+3},
+              {"three_compartment_oral", 2.414682371432999048e+3}};
+  const double d_periph[] = {4.490810475747714241e+1, 2.080026455026455026e+1};
+  for (uint32_t k = 0; k < 3; k++) {
+    const ts_model *m = find_model(state, oral[k].model);
+    double out[MAX_DIM], der[MAX_DIM], base[MAX_DIM];
+    point x = oral_point(k);
+    evaluate(m, &x, out, der);
+    check_value("C", out[0], 4.592592592592592593e+0);
+    check_value("dAd/dt", der[0], -1.59275e+3); /* 100 - 30.5*55.5 */
+    check_value("dA1/dt", der[1], oral[k].d_central);
+    for (uint32_t i = 0; i < k; i++)
+      check_value("dAi/dt", der[2 + i], d_periph[i]);
+
+    /* Each dose target's rate enters its own state only. */
+    point zero = x;
+    zero.dose_rates[0] = zero.dose_rates[1] = 0;
+    evaluate(m, &zero, out, base);
+    check_value("depot rate", der[0] - base[0], 100.0);
+    check_value("central rate", der[1] - base[1], 1234.5);
+    for (uint32_t i = 0; i < k; i++)
+      assert_true(der[2 + i] == base[2 + i]);
+
+    /* F and tlag are for the host: they change nothing here. */
+    point other = x;
+    other.params[2 + 2 * k + 1] = 0.05;
+    other.params[2 + 2 * k + 2] = 3.0;
+    double der2[MAX_DIM];
+    evaluate(m, &other, out, der2);
+    assert_memory_equal(der, der2, m->n_states * sizeof(double));
+
+    /* Mass balance with CL = 0: the derivatives add up to the two rates, depot included. */
+    point closed = x;
+    closed.params[0] = 0;
+    evaluate(m, &closed, out, der);
+    double sum = 0;
+    for (uint32_t i = 0; i < m->n_states; i++)
+      sum += der[i];
+    check_value("sum of derivatives with CL = 0", sum, 1334.5);
+  }
+}
+
+static void test_oral_jacobians(void **state) {
+  const char *models[] = {"one_compartment_oral", "two_compartment_oral", "three_compartment_oral"};
+  for (uint32_t k = 0; k < 3; k++) {
+    const ts_model *m = find_model(state, models[k]);
+    point x = oral_point(k);
+    check_jacobian(m, &x);
+    x.params[0] = 0; /* no clearance */
+    x.states[0] = 0; /* empty depot */
+    check_jacobian(m, &x);
+    /* The absorption entries exactly: d(dAd/dt)/dAd = -ka, d(dA1/dt)/dAd = ka. */
+    double dfdx[MAX_DIM * MAX_DIM] = {0}, dgdx[MAX_DIM] = {0}, out[MAX_DIM], der[MAX_DIM];
+    const ts_eval e = {
+        .params = x.params, .states = x.states, .dose_rates = x.dose_rates, .outputs = out, .derivatives = der};
+    assert_int_equal(m->jacobian(NULL, &e, dfdx, NULL, dgdx, NULL), TS_OK);
+    check_value("d(dAd/dt)/dAd", dfdx[0], -30.5);
+    check_value("d(dA1/dt)/dAd", dfdx[1], 30.5);
+    check_value("dC/dA1", dgdx[1], 1 / 8.1);
+    assert_true(dgdx[0] == 0.0);
+  }
+}
+
+/* ---- Michaelis-Menten models ------------------------------------------------------------------------------- */
+
+static void test_mm_descriptors(void **state) {
+  const ts_model *one = find_model(state, "one_compartment_mm");
+  const param_spec one_params[] = {
+      {"Vmax", "mg/d", 1200, 0, INFINITY, 0}, {"Km", "mg/L", 10, 0, INFINITY, OPEN}, {"V", "L", 10, 0, INFINITY, OPEN}};
+  expect_params(one, one_params, 3);
+  const char *const one_states[] = {"A"};
+  expect_amount_states_and_c(one, one_states, 1);
+  assert_int_equal(one->n_dose_targets, 1);
+  expect_dose_target(&one->dose_targets[0], "central", "A", NULL, NULL);
+  init_gives_zeros(one, (const double[]){1200, 10, 10});
+
+  const ts_model *two = find_model(state, "two_compartment_mm");
+  const param_spec two_params[] = {{"Vmax", "mg/d", 1200, 0, INFINITY, 0},
+                                   {"Km", "mg/L", 10, 0, INFINITY, OPEN},
+                                   {"V1", "L", 10, 0, INFINITY, OPEN},
+                                   {"Q", "L/d", 48, 0, INFINITY, 0},
+                                   {"V2", "L", 20, 0, INFINITY, OPEN}};
+  expect_params(two, two_params, 5);
+  const char *const two_states[] = {"A1", "A2"};
+  expect_amount_states_and_c(two, two_states, 2);
+  assert_int_equal(two->n_dose_targets, 1);
+  expect_dose_target(&two->dose_targets[0], "central", "A1", NULL, NULL);
+  init_gives_zeros(two, (const double[]){1200, 10, 10, 48, 20});
+}
+
+static void test_mm_values(void **state) {
+  const ts_model *one = find_model(state, "one_compartment_mm");
+  double out[MAX_DIM], der[MAX_DIM];
+  /* Defaults, A = 50 mg: C = 5 mg/L, elimination 1200*5/(10 + 5) = 400 mg/d. */
+  point x = {.params = {1200, 10, 10}, .states = {50}, .dose_rates = {0}};
+  evaluate(one, &x, out, der);
+  check_value("C", out[0], 5.0);
+  check_value("dA/dt", der[0], -400.0);
+  x.dose_rates[0] = 2400;
+  evaluate(one, &x, out, der);
+  check_value("dA/dt with Rin", der[0], 2000.0);
+  /* Saturation: at C = 1e6 Km the elimination is Vmax to 1e-6; far below Km it is (Vmax/Km)*C = CL*C. */
+  x = (point){.params = {1200, 10, 10}, .states = {1e8}, .dose_rates = {0}};
+  evaluate(one, &x, out, der);
+  check_value("dA/dt saturated", der[0], -1200.0 * 1e7 / (1e7 + 10));
+  x.states[0] = 1e-6;
+  evaluate(one, &x, out, der);
+  CHECK(fabs(der[0] / (-120.0 * 1e-7) - 1) < 1e-7, "dA/dt at low C = %g, linear limit %g", der[0], -120.0 * 1e-7);
+
+  /* Two compartments: Vmax 800, Km 5, V1 8.1, Q 51.2, V2 23.9; A = 37.2, 88.8; Rin 1234.5. */
+  const ts_model *two = find_model(state, "two_compartment_mm");
+  point y = {.params = {800, 5, 8.1, 51.2, 23.9}, .states = {37.2, 88.8}, .dose_rates = {1234.5}};
+  evaluate(two, &y, out, der);
+  check_value("C", out[0], 4.592592592592592593e+0);
+  check_value("dA1/dt", der[0], 8.065803122309398460e+2);
+  check_value("dA2/dt", der[1], 4.490810475747714241e+1);
+  /* Mass balance with Vmax = 0. */
+  y.params[0] = 0;
+  evaluate(two, &y, out, der);
+  check_value("dA1/dt + dA2/dt with Vmax = 0", der[0] + der[1], 1234.5);
+}
+
+/* C <= -Km is outside the domain of Vmax*C/(Km + C): recoverable, so that the solver retries a smaller step. */
+static void test_mm_outside_domain(void **state) {
+  const char *models[] = {"one_compartment_mm", "two_compartment_mm"};
+  const point points[] = {{.params = {1200, 10, 10}, .states = {-100}, .dose_rates = {0}},
+                          {.params = {800, 5, 8.1, 51.2, 23.9}, .states = {-50, 10}, .dose_rates = {0}}};
+  for (int k = 0; k < 2; k++) {
+    const ts_model *m = find_model(state, models[k]);
+    double out[MAX_DIM], der[MAX_DIM], dfdx[MAX_DIM * MAX_DIM] = {0}, dgdx[MAX_DIM] = {0};
+    ts_eval e = {
+        .params = points[k].params, .states = points[k].states, .dose_rates = points[k].dose_rates, .outputs = out};
+    assert_int_equal(m->compute_outputs(NULL, &e), TS_OK);
+    e.derivatives = der;
+    assert_int_equal(m->compute_derivatives(NULL, &e), TS_RECOVERABLE);
+    assert_int_equal(m->jacobian(NULL, &e, dfdx, NULL, dgdx, NULL), TS_RECOVERABLE);
+  }
+}
+
+static void test_mm_jacobians(void **state) {
+  const ts_model *one = find_model(state, "one_compartment_mm");
+  const double amounts[] = {0.0, 1e-3, 50.0, 100.0, 1e5};
+  for (size_t i = 0; i < sizeof amounts / sizeof amounts[0]; i++) {
+    const point x = {.params = {1200, 10, 10}, .states = {amounts[i]}, .dose_rates = {100}};
+    check_jacobian(one, &x);
+  }
+  const ts_model *two = find_model(state, "two_compartment_mm");
+  const point points[] = {{.params = {800, 5, 8.1, 51.2, 23.9}, .states = {37.2, 88.8}, .dose_rates = {1234.5}},
+                          {.params = {1200, 10, 10, 48, 20}, .states = {0.0, 0.0}, .dose_rates = {0}},
+                          {.params = {0, 0.5, 3.3, 0.7, 210}, .states = {1e4, 3.0}, .dose_rates = {10}}};
+  for (size_t i = 0; i < sizeof points / sizeof points[0]; i++)
+    check_jacobian(two, &points[i]);
+  /* At C = Km the slope of the elimination is Vmax*Km/(V*(2 Km)^2) = Vmax/(4 Km V): 1200/400 = 3 /d. */
+  double dfdx[1] = {0}, dgdx[1] = {0}, out[1], der[1];
+  const point x = {.params = {1200, 10, 10}, .states = {100}, .dose_rates = {0}};
+  const ts_eval e = {
+      .params = x.params, .states = x.states, .dose_rates = x.dose_rates, .outputs = out, .derivatives = der};
+  assert_int_equal(one->jacobian(NULL, &e, dfdx, NULL, dgdx, NULL), TS_OK);
+  check_value("d(dA/dt)/dA at C = Km", dfdx[0], -3.0);
+  check_value("dC/dA", dgdx[0], 0.1);
+}
+
+/* ---- auc ---------------------------------------------------------------------------------------------------- */
+
+static void test_auc(void **state) {
+  const ts_model *m = find_model(state, "auc");
+  assert_int_equal(m->n_params, 0);
+  assert_int_equal(m->n_states, 1);
+  assert_string_equal(m->states[0].name, "AUC");
+  assert_string_equal(m->states[0].unit, "mg*d/L");
+  assert_int_equal(m->n_inputs, 1);
+  assert_string_equal(m->inputs[0].name, "C");
+  assert_string_equal(m->inputs[0].unit, "mg/L");
+  assert_int_equal(m->inputs[0].type, TS_REAL);
+  assert_int_equal(m->inputs[0].flags, 0); /* required: an AUC of nothing is a wiring mistake */
+  assert_int_equal(m->n_outputs, 0);
+  assert_null(m->compute_outputs);
+  assert_int_equal(m->n_dose_targets, 0);
+  init_gives_zeros(m, NULL);
+
+  double out[MAX_DIM], der[MAX_DIM];
+  const double inputs[] = {3.7, 0.0, 1e-9, 250.0};
+  for (size_t i = 0; i < 4; i++) {
+    point x = {.states = {12.5}, .inputs = {inputs[i]}};
+    evaluate(m, &x, out, der);
+    CHECK(der[0] == inputs[i], "dAUC/dt = %g with C = %g", der[0], inputs[i]);
+    check_jacobian(m, &x);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_plugin_header),
@@ -568,6 +953,17 @@ int main(void) {
       cmocka_unit_test(test_two_compartment_infusion),
       cmocka_unit_test(test_two_compartment_mass_balance),
       cmocka_unit_test(test_two_compartment_jacobian),
+      cmocka_unit_test(test_three_compartment_descriptor),
+      cmocka_unit_test(test_three_compartment_values),
+      cmocka_unit_test(test_three_compartment_jacobian),
+      cmocka_unit_test(test_oral_descriptors),
+      cmocka_unit_test(test_oral_values),
+      cmocka_unit_test(test_oral_jacobians),
+      cmocka_unit_test(test_mm_descriptors),
+      cmocka_unit_test(test_mm_values),
+      cmocka_unit_test(test_mm_outside_domain),
+      cmocka_unit_test(test_mm_jacobians),
+      cmocka_unit_test(test_auc),
   };
   return cmocka_run_group_tests_name("plugins.pk", tests, load_library, unload_library);
 }

@@ -1,0 +1,410 @@
+/*
+ * pk plugin: linear compartmental models with intravenous dosing (bolus and zero-order infusion into the central
+ * compartment), parameterised as NONMEM's ADVAN1/ADVAN3/ADVAN11 with TRANS2/TRANS4.
+ *
+ * Copyright 2026 the twinsim authors. Licensed under the Apache License, Version 2.0.
+ *
+ * Models (time in d, amounts in mg, volumes in L, clearances in L/d, concentrations in mg/L; equations, sources
+ * and closed forms in docs/models/pk.md):
+ *   one_compartment    dA/dt  = Rin - (CL/V)*A                                    C = A/V
+ *   two_compartment    dA1/dt = Rin - (CL/V1)*A1 - (Q/V1)*A1 + (Q/V2)*A2          C = A1/V1
+ *                      dA2/dt =                    (Q/V1)*A1 - (Q/V2)*A2
+ *   three_compartment  dA1/dt = Rin - (CL/V1)*A1 - flux2 - flux3                  C = A1/V1
+ *                      dA2/dt = flux2,  flux2 = (Q2/V1)*A1 - (Q2/V2)*A2
+ *                      dA3/dt = flux3,  flux3 = (Q3/V1)*A1 - (Q3/V3)*A3
+ * (two_compartment is the PK part of the RP-1 reference trial; three_compartment's defaults are docetaxel's, after
+ * Bruno et al. 1996.) Rin is the host's current infusion rate into the "central" dose target
+ * (ts_eval.dose_rates[0]). A bolus is added to the central amount by the host, so no bolus() callback is needed.
+ *
+ * The models keep no per-instance data: create/destroy are NULL and the instance pointer is always NULL.
+ * Parameters are checked by the host against the bounds below before init() (finite, and volumes > 0 through
+ * TS_PARAM_LOWER_OPEN).
+ */
+#include "pk_models.h"
+
+#include <math.h>
+#include <stdbool.h>
+
+/* ---- one_compartment ---------------------------------------------------------------------------------- */
+
+enum { OC_CL, OC_V, OC_N_PARAMS };
+enum { OC_A, OC_N_STATES };
+enum { OC_C, OC_N_OUTPUTS };
+
+static const ts_param oc_params[OC_N_PARAMS] = {
+    [OC_CL] = {.name = "CL",
+               .unit = "L/d",
+               .default_value = 120.0,
+               .lower = 0.0,
+               .upper = INFINITY,
+               .doc = "Clearance from the central compartment (RP-1 typical value 120 L/d)"},
+    [OC_V] = {.name = "V",
+              .unit = "L",
+              .default_value = 10.0,
+              .lower = 0.0,
+              .flags = TS_PARAM_LOWER_OPEN,
+              .upper = INFINITY,
+              .doc = "Volume of distribution of the central compartment, > 0 (RP-1 typical V1 10 L)"},
+};
+
+static const ts_state oc_states[OC_N_STATES] = {
+    [OC_A] = {.name = "A",
+              .unit = "mg",
+              .nominal = 1.0,
+              .flags = TS_STATE_NONNEGATIVE,
+              .doc = "Amount of drug in the central compartment; 0 at the start of every patient"},
+};
+
+static const ts_output oc_outputs[OC_N_OUTPUTS] = {
+    [OC_C] = {.name = "C",
+              .unit = "mg/L",
+              .type = TS_REAL,
+              .direct_inputs = NULL,
+              .doc = "Concentration in the central compartment, A/V"},
+};
+
+static const ts_dose_target oc_dose_targets[] = {
+    {.name = "central",
+     .state = "A",
+     .unit = "mg",
+     .routes = TS_ROUTE_BOLUS | TS_ROUTE_INFUSION,
+     .bioavailability = NULL,
+     .lag_time = NULL,
+     .doc = "Intravenous dose into the central compartment (bolus: added to A; infusion: rate into dA/dt)"},
+};
+
+static int oc_init(void *instance, const ts_host *host, const double *params, double t0, double *y0) {
+  (void)instance, (void)host, (void)params, (void)t0;
+  y0[OC_A] = 0.0;
+  return TS_OK;
+}
+
+static int oc_compute_outputs(void *instance, const ts_eval *e) {
+  (void)instance;
+  e->outputs[OC_C] = e->states[OC_A] / e->params[OC_V];
+  return TS_OK;
+}
+
+static int oc_compute_derivatives(void *instance, const ts_eval *e) {
+  (void)instance;
+  const double k = e->params[OC_CL] / e->params[OC_V]; /* elimination rate constant, 1/d */
+  e->derivatives[OC_A] = e->dose_rates[0] - k * e->states[OC_A];
+  return TS_OK;
+}
+
+/* No inputs, so only d_deriv_d_states (1 x 1) and d_out_d_states (1 x 1) are present. */
+static int oc_jacobian(void *instance, const ts_eval *e, double *d_deriv_d_states, double *d_deriv_d_inputs,
+                       double *d_out_d_states, double *d_out_d_inputs) {
+  (void)instance;
+  (void)d_deriv_d_inputs;
+  (void)d_out_d_inputs;
+  d_deriv_d_states[0] = -e->params[OC_CL] / e->params[OC_V];
+  d_out_d_states[0] = 1.0 / e->params[OC_V];
+  return TS_OK;
+}
+
+const ts_model pk_one_compartment = {
+    TS_MODEL_HEADER,
+    .name = "one_compartment",
+    .version = "1.0.0",
+    .doc = "One-compartment linear PK with IV bolus and infusion: dA/dt = Rin - CL/V*A, C = A/V",
+    .params = oc_params,
+    .n_params = OC_N_PARAMS,
+    .states = oc_states,
+    .n_states = OC_N_STATES,
+    .inputs = NULL,
+    .n_inputs = 0,
+    .outputs = oc_outputs,
+    .n_outputs = OC_N_OUTPUTS,
+    .dose_targets = oc_dose_targets,
+    .n_dose_targets = (uint32_t)(sizeof oc_dose_targets / sizeof oc_dose_targets[0]),
+    .flags = 0,
+    .create = NULL,
+    .destroy = NULL,
+    .init = oc_init,
+    .compute_outputs = oc_compute_outputs,
+    .compute_derivatives = oc_compute_derivatives,
+    .jacobian = oc_jacobian,
+    .step = NULL,
+    .bolus = NULL,
+};
+
+/* ---- two_compartment ---------------------------------------------------------------------------------- */
+
+enum { TC_CL, TC_V1, TC_Q, TC_V2, TC_N_PARAMS };
+enum { TC_A1, TC_A2, TC_N_STATES };
+enum { TC_C, TC_N_OUTPUTS };
+
+static const ts_param tc_params[TC_N_PARAMS] = {
+    [TC_CL] = {.name = "CL",
+               .unit = "L/d",
+               .default_value = 120.0,
+               .lower = 0.0,
+               .upper = INFINITY,
+               .doc = "Clearance from the central compartment (RP-1 typical value 120 L/d)"},
+    [TC_V1] = {.name = "V1",
+               .unit = "L",
+               .default_value = 10.0,
+               .lower = 0.0,
+               .flags = TS_PARAM_LOWER_OPEN,
+               .upper = INFINITY,
+               .doc = "Volume of the central compartment, > 0 (RP-1 typical value 10 L)"},
+    [TC_Q] = {.name = "Q",
+              .unit = "L/d",
+              .default_value = 48.0,
+              .lower = 0.0,
+              .upper = INFINITY,
+              .doc = "Inter-compartmental clearance between central and peripheral (RP-1 typical value 48 L/d)"},
+    [TC_V2] = {.name = "V2",
+               .unit = "L",
+               .default_value = 20.0,
+               .lower = 0.0,
+               .flags = TS_PARAM_LOWER_OPEN,
+               .upper = INFINITY,
+               .doc = "Volume of the peripheral compartment, > 0 (RP-1 typical value 20 L)"},
+};
+
+static const ts_state tc_states[TC_N_STATES] = {
+    [TC_A1] = {.name = "A1",
+               .unit = "mg",
+               .nominal = 1.0,
+               .flags = TS_STATE_NONNEGATIVE,
+               .doc = "Amount of drug in the central compartment; 0 at the start of every patient"},
+    [TC_A2] = {.name = "A2",
+               .unit = "mg",
+               .nominal = 1.0,
+               .flags = TS_STATE_NONNEGATIVE,
+               .doc = "Amount of drug in the peripheral compartment; 0 at the start of every patient"},
+};
+
+static const ts_output tc_outputs[TC_N_OUTPUTS] = {
+    [TC_C] = {.name = "C",
+              .unit = "mg/L",
+              .type = TS_REAL,
+              .direct_inputs = NULL,
+              .doc = "Concentration in the central compartment, A1/V1"},
+};
+
+static const ts_dose_target tc_dose_targets[] = {
+    {.name = "central",
+     .state = "A1",
+     .unit = "mg",
+     .routes = TS_ROUTE_BOLUS | TS_ROUTE_INFUSION,
+     .bioavailability = NULL,
+     .lag_time = NULL,
+     .doc = "Intravenous dose into the central compartment (bolus: added to A1; infusion: rate into dA1/dt)"},
+};
+
+static int tc_init(void *instance, const ts_host *host, const double *params, double t0, double *y0) {
+  (void)instance, (void)host, (void)params, (void)t0;
+  y0[TC_A1] = 0.0;
+  y0[TC_A2] = 0.0;
+  return TS_OK;
+}
+
+static int tc_compute_outputs(void *instance, const ts_eval *e) {
+  (void)instance;
+  e->outputs[TC_C] = e->states[TC_A1] / e->params[TC_V1];
+  return TS_OK;
+}
+
+static int tc_compute_derivatives(void *instance, const ts_eval *e) {
+  (void)instance;
+  const double *p = e->params;
+  const double a1 = e->states[TC_A1], a2 = e->states[TC_A2];
+  /* Net distribution flux central -> peripheral, mg/d. Computed once and used with opposite signs in both
+   * equations, so that with CL = 0 the two derivatives add up to Rin up to one rounding. */
+  const double flux = (p[TC_Q] / p[TC_V1]) * a1 - (p[TC_Q] / p[TC_V2]) * a2;
+  e->derivatives[TC_A1] = e->dose_rates[0] - (p[TC_CL] / p[TC_V1]) * a1 - flux;
+  e->derivatives[TC_A2] = flux;
+  return TS_OK;
+}
+
+/* No inputs: d_deriv_d_states is 2 x 2 and d_out_d_states 1 x 2, column-major (entry (i, j) at [i + j*rows]). */
+static int tc_jacobian(void *instance, const ts_eval *e, double *d_deriv_d_states, double *d_deriv_d_inputs,
+                       double *d_out_d_states, double *d_out_d_inputs) {
+  (void)instance;
+  (void)d_deriv_d_inputs;
+  (void)d_out_d_inputs;
+  const double *p = e->params;
+  const double k10 = p[TC_CL] / p[TC_V1], k12 = p[TC_Q] / p[TC_V1], k21 = p[TC_Q] / p[TC_V2];
+  double *J = d_deriv_d_states;
+  J[TC_A1 + TC_A1 * TC_N_STATES] = -(k10 + k12); /* d(dA1/dt)/dA1 */
+  J[TC_A2 + TC_A1 * TC_N_STATES] = k12;          /* d(dA2/dt)/dA1 */
+  J[TC_A1 + TC_A2 * TC_N_STATES] = k21;          /* d(dA1/dt)/dA2 */
+  J[TC_A2 + TC_A2 * TC_N_STATES] = -k21;         /* d(dA2/dt)/dA2 */
+  d_out_d_states[TC_C + TC_A1 * TC_N_OUTPUTS] = 1.0 / p[TC_V1];
+  d_out_d_states[TC_C + TC_A2 * TC_N_OUTPUTS] = 0.0;
+  return TS_OK;
+}
+
+const ts_model pk_two_compartment = {
+    TS_MODEL_HEADER,
+    .name = "two_compartment",
+    .version = "1.0.0",
+    .doc = "Two-compartment linear PK with IV bolus and infusion (CL, V1, Q, V2), C = A1/V1",
+    .params = tc_params,
+    .n_params = TC_N_PARAMS,
+    .states = tc_states,
+    .n_states = TC_N_STATES,
+    .inputs = NULL,
+    .n_inputs = 0,
+    .outputs = tc_outputs,
+    .n_outputs = TC_N_OUTPUTS,
+    .dose_targets = tc_dose_targets,
+    .n_dose_targets = (uint32_t)(sizeof tc_dose_targets / sizeof tc_dose_targets[0]),
+    .flags = 0,
+    .create = NULL,
+    .destroy = NULL,
+    .init = tc_init,
+    .compute_outputs = tc_compute_outputs,
+    .compute_derivatives = tc_compute_derivatives,
+    .jacobian = tc_jacobian,
+    .step = NULL,
+    .bolus = NULL,
+};
+
+/* ---- three_compartment ---------------------------------------------------------------------------------- */
+
+/* Defaults: the docetaxel typical values of Bruno et al. 1996 (J Pharmacokinet Biopharm 24:153) as used in
+ * scenarios/pk_docetaxel.yaml, rounded to four digits: CL 36.7 L/h, V1 7.14 L, and the rate constants k12 1.07,
+ * k21 1.74, k13 1.28, k31 0.0787 /h turned into Q2 = k12*V1, V2 = Q2/k21, Q3 = k13*V1, V3 = Q3/k31 (the rate
+ * constants were not checked against the paper; docs/models/pk.md says how far they were checked). */
+enum { THC_CL, THC_V1, THC_Q2, THC_V2, THC_Q3, THC_V3, THC_N_PARAMS };
+enum { THC_A1, THC_A2, THC_A3, THC_N_STATES };
+enum { THC_C, THC_N_OUTPUTS };
+
+static const ts_param thc_params[THC_N_PARAMS] = {
+    [THC_CL] = {.name = "CL",
+                .unit = "L/d",
+                .default_value = 880.8,
+                .lower = 0.0,
+                .upper = INFINITY,
+                .doc = "Clearance from the central compartment (docetaxel, Bruno et al. 1996: 36.7 L/h = 880.8 L/d)"},
+    [THC_V1] = {.name = "V1",
+                .unit = "L",
+                .default_value = 7.14,
+                .lower = 0.0,
+                .flags = TS_PARAM_LOWER_OPEN,
+                .upper = INFINITY,
+                .doc = "Volume of the central compartment, > 0 (docetaxel, Bruno et al. 1996: 7.14 L)"},
+    [THC_Q2] = {.name = "Q2",
+                .unit = "L/d",
+                .default_value = 183.4,
+                .lower = 0.0,
+                .upper = INFINITY,
+                .doc = "Inter-compartmental clearance central <-> first peripheral (docetaxel: k12*V1, k12 1.07 /h)"},
+    [THC_V2] = {.name = "V2",
+                .unit = "L",
+                .default_value = 4.391,
+                .lower = 0.0,
+                .flags = TS_PARAM_LOWER_OPEN,
+                .upper = INFINITY,
+                .doc = "Volume of the first (fast) peripheral compartment, > 0 (docetaxel: Q2/k21, k21 1.74 /h)"},
+    [THC_Q3] = {.name = "Q3",
+                .unit = "L/d",
+                .default_value = 219.3,
+                .lower = 0.0,
+                .upper = INFINITY,
+                .doc = "Inter-compartmental clearance central <-> second peripheral (docetaxel: k13*V1, k13 1.28 /h)"},
+    [THC_V3] = {.name = "V3",
+                .unit = "L",
+                .default_value = 116.1,
+                .lower = 0.0,
+                .flags = TS_PARAM_LOWER_OPEN,
+                .upper = INFINITY,
+                .doc = "Volume of the second (slow) peripheral compartment, > 0 (docetaxel: Q3/k31, k31 0.0787 /h)"},
+};
+
+static const ts_state thc_states[THC_N_STATES] = {
+    [THC_A1] = {.name = "A1",
+                .unit = "mg",
+                .nominal = 1.0,
+                .flags = TS_STATE_NONNEGATIVE,
+                .doc = "Amount of drug in the central compartment; 0 at the start of every patient"},
+    [THC_A2] = {.name = "A2",
+                .unit = "mg",
+                .nominal = 1.0,
+                .flags = TS_STATE_NONNEGATIVE,
+                .doc = "Amount of drug in the first peripheral compartment; 0 at the start of every patient"},
+    [THC_A3] = {.name = "A3",
+                .unit = "mg",
+                .nominal = 1.0,
+                .flags = TS_STATE_NONNEGATIVE,
+                .doc = "Amount of drug in the second peripheral compartment; 0 at the start of every patient"},
+};
+
+static const ts_output thc_outputs[THC_N_OUTPUTS] = {
+    [THC_C] = {.name = "C",
+               .unit = "mg/L",
+               .type = TS_REAL,
+               .direct_inputs = NULL,
+               .doc = "Concentration in the central compartment, A1/V1"},
+};
+
+static const ts_dose_target thc_dose_targets[] = {
+    {.name = "central",
+     .state = "A1",
+     .unit = "mg",
+     .routes = TS_ROUTE_BOLUS | TS_ROUTE_INFUSION,
+     .bioavailability = NULL,
+     .lag_time = NULL,
+     .doc = "Intravenous dose into the central compartment (bolus: added to A1; infusion: rate into dA1/dt)"},
+};
+
+static int thc_init(void *instance, const ts_host *host, const double *params, double t0, double *y0) {
+  (void)instance, (void)host, (void)params, (void)t0;
+  for (int i = 0; i < THC_N_STATES; i++)
+    y0[i] = 0.0;
+  return TS_OK;
+}
+
+static int thc_compute_outputs(void *instance, const ts_eval *e) {
+  (void)instance;
+  e->outputs[THC_C] = e->states[THC_A1] / e->params[THC_V1];
+  return TS_OK;
+}
+
+static int thc_compute_derivatives(void *instance, const ts_eval *e) {
+  (void)instance;
+  pk_disposition(2, e->params, e->states, e->derivatives);
+  e->derivatives[THC_A1] += e->dose_rates[0];
+  return TS_OK;
+}
+
+/* No inputs: d_deriv_d_states is 3 x 3 and d_out_d_states 1 x 3, column-major. */
+static int thc_jacobian(void *instance, const ts_eval *e, double *d_deriv_d_states, double *d_deriv_d_inputs,
+                        double *d_out_d_states, double *d_out_d_inputs) {
+  (void)instance;
+  (void)d_deriv_d_inputs;
+  (void)d_out_d_inputs;
+  pk_disposition_jacobian(2, e->params, d_deriv_d_states, THC_N_STATES, THC_A1);
+  d_out_d_states[THC_C + THC_A1 * THC_N_OUTPUTS] = 1.0 / e->params[THC_V1];
+  return TS_OK;
+}
+
+const ts_model pk_three_compartment = {
+    TS_MODEL_HEADER,
+    .name = "three_compartment",
+    .version = "1.0.0",
+    .doc = "Three-compartment linear PK with IV bolus and infusion (CL, V1, Q2, V2, Q3, V3), C = A1/V1",
+    .params = thc_params,
+    .n_params = THC_N_PARAMS,
+    .states = thc_states,
+    .n_states = THC_N_STATES,
+    .inputs = NULL,
+    .n_inputs = 0,
+    .outputs = thc_outputs,
+    .n_outputs = THC_N_OUTPUTS,
+    .dose_targets = thc_dose_targets,
+    .n_dose_targets = (uint32_t)(sizeof thc_dose_targets / sizeof thc_dose_targets[0]),
+    .flags = 0,
+    .create = NULL,
+    .destroy = NULL,
+    .init = thc_init,
+    .compute_outputs = thc_compute_outputs,
+    .compute_derivatives = thc_compute_derivatives,
+    .jacobian = thc_jacobian,
+    .step = NULL,
+    .bolus = NULL,
+};
