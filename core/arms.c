@@ -54,7 +54,13 @@ static int resolve_dose(ts_system *sys, const ts_sc_dose *d, ts_dose_plan *p, ts
                       .kind = d->kind,
                       .duration = d->duration_days};
   p->state = in->state_offset + (uint32_t)ts_model_state_index(in->model, dt->state);
+  p->f_param = dt->bioavailability ? (int)in->param_offset + ts_model_param_index(in->model, dt->bioavailability) : -1;
+  p->lag_param = dt->lag_time ? (int)in->param_offset + ts_model_param_index(in->model, dt->lag_time) : -1;
+  p->lag_to_days = 1.0;
   char why[512];
+  if (p->lag_param >= 0 && ts_unit_factor(in->model->params[p->lag_param - (int)in->param_offset].unit, "d",
+                                          &p->lag_to_days, why, sizeof why) != 0)
+    return ts_fail(err, TS_E_INTERNAL, "dose target %s.%s: lag time: %s", d->instance, d->target, why);
   if (ts_unit_factor(dt->unit, sys->signals[p->state].unit, &p->to_state, why, sizeof why) != 0)
     return ts_fail(err, TS_E_INTERNAL, "dose target %s.%s: %s", d->instance, d->target, why);
 

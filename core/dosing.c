@@ -24,23 +24,13 @@ static int by_time(const void *pa, const void *pb) {
   return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* The value of the parameter a dose target names (F or lag), or `fallback` when it names none. */
-static double target_param(const ts_system *sys, const ts_dose_plan *p, const double *params, int lag) {
-  const ts_instance *in = &sys->inst[p->instance];
-  const ts_dose_target *t = &in->model->dose_targets[p->target];
-  const char *name = lag ? t->lag_time : t->bioavailability;
-  if (!name)
-    return lag ? 0.0 : 1.0;
-  return params[in->param_offset + (uint32_t)ts_model_param_index(in->model, name)];
-}
-
-size_t ts_dose_schedule(const ts_system *sys, const ts_arm *arm, const double *params, double weight_kg, double bsa_m2,
+size_t ts_dose_schedule(const ts_arm *arm, const double *params, double weight_kg, double bsa_m2,
                         ts_dose_event *events) {
   size_t n = 0;
   for (size_t k = 0; k < arm->n_doses; k++) {
     const ts_dose_plan *p = &arm->doses[k];
-    double f = target_param(sys, p, params, 0);
-    double lag = target_param(sys, p, params, 1);
+    double f = p->f_param >= 0 ? params[p->f_param] : 1.0;
+    double lag = p->lag_param >= 0 ? params[p->lag_param] * p->lag_to_days : 0.0;
     double size = p->scale == TS_DOSE_PER_KG ? weight_kg : p->scale == TS_DOSE_PER_M2 ? bsa_m2 : 1.0;
     double amount = f * p->amount * size;
     for (long i = 0; i < p->count; i++) {

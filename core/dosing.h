@@ -30,7 +30,7 @@ size_t ts_dose_event_capacity(const ts_system *sys);
 
 /* Expands an arm's dose lines for one patient into events (capacity from ts_dose_event_capacity), sorted by time:
  * F and lag time from the patient's parameters, amounts per kg or per m^2 times weight_kg or bsa_m2. */
-size_t ts_dose_schedule(const ts_system *sys, const ts_arm *arm, const double *params, double weight_kg, double bsa_m2,
+size_t ts_dose_schedule(const ts_arm *arm, const double *params, double weight_kg, double bsa_m2,
                         ts_dose_event *events);
 
 #endif

@@ -136,6 +136,14 @@ static int check_dose_targets(const ts_model *m, const char *where, ts_error *er
     if (d->lag_time && ts_model_param_index(m, d->lag_time) < 0)
       return ts_fail(err, TS_E_INPUT, "%s: dose target '%s' names lag-time parameter '%s', which is not declared",
                      where, d->name, d->lag_time);
+    if (d->lag_time &&
+        ts_unit_factor(m->params[ts_model_param_index(m, d->lag_time)].unit, "d", &factor, why, sizeof why) != 0)
+      return ts_fail(err, TS_E_INPUT, "%s: dose target '%s': lag-time parameter '%s' is not a time: %s", where, d->name,
+                     d->lag_time, why);
+    if (d->bioavailability &&
+        ts_unit_factor(m->params[ts_model_param_index(m, d->bioavailability)].unit, "1", &factor, why, sizeof why) != 0)
+      return ts_fail(err, TS_E_INPUT, "%s: dose target '%s': bioavailability parameter '%s' is not dimensionless: %s",
+                     where, d->name, d->bioavailability, why);
   }
   return 0;
 }

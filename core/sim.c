@@ -411,7 +411,7 @@ static int integrate(ts_sim *s, const ts_patient *p, ts_sim_result *res) {
   s->arm = p->arm ? p->arm : &sys->arms[0];
   if (init_patient(s, p, t, y) != 0)
     return -1;
-  size_t n_events = ts_dose_schedule(sys, s->arm, s->params, p->weight_kg, p->bsa_m2, s->events);
+  size_t n_events = ts_dose_schedule(s->arm, s->params, p->weight_kg, p->bsa_m2, s->events);
   int restart = 1;
   for (;;) {
     if (next_sample(s, next_out, next_obs) <= t && record_samples(s, t, y, &next_out, &next_obs, res) != 0)

@@ -160,8 +160,9 @@ static int check_param_bounds(const ts_system *sys, const ts_scenario *sc, ts_er
           pos = sc->overrides[k].value.pos;
       char range[128];
       ts_param_range_text(d, range, sizeof range);
-      return ts_yaml_fail(err, pos, "parameter %s.%s = %g %s is outside its allowed range %s %s", in->name, d->name, v,
-                          d->unit, range, d->unit);
+      const char *unit = strcmp(d->unit, "1") == 0 ? "" : d->unit;
+      return ts_yaml_fail(err, pos, "parameter %s.%s = %g%s%s is outside its allowed range %s%s%s", in->name, d->name,
+                          v, *unit ? " " : "", unit, range, *unit ? " " : "", unit);
     }
   }
   return 0;

@@ -60,6 +60,9 @@ typedef struct ts_dose_plan { /* one dose line of the scenario, resolved */
   uint32_t global_target; /* index among all dose targets */
   uint32_t state;         /* ODE index of the target's state */
   double to_state;        /* unit factor from the target's amount unit to the state's unit */
+  int f_param;            /* index into the parameter vector of the target's bioavailability, or -1 (F = 1) */
+  int lag_param;          /* index of the target's lag time, or -1 */
+  double lag_to_days;     /* unit factor of the lag-time parameter */
   ts_dose_scale scale;
   double amount;          /* in the target's unit (per kg or per m^2 as scale says) */
   double start, interval; /* d */

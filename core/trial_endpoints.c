@@ -38,7 +38,7 @@ static void recist(const ts_trial *t, const ts_sim_result *res, const double *ob
   for (size_t k = 0; k < res->n_observed; k++)
     if ((int)t->samples[k].obs == t->recist_obs) {
       times[n] = t->samples[k].time;
-      sizes[n++] = observed[k] * t->recist_to_mm;
+      sizes[n++] = fmax(observed[k], 0.0) * t->recist_to_mm; /* a measurement error cannot make a size negative */
     }
   ts_recist_result r = ts_recist_evaluate(times, sizes, n, &t->recist);
   e->best_response = ts_recist_name(r.best);

@@ -4,17 +4,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "model_check.h"
 #include "plugin_loader.h"
 
 static const char *text(const char *s) {
   return s ? s : "";
-}
-
-static void print_bound(double v) {
-  if (isinf(v))
-    printf("%s", v < 0 ? "-inf" : "inf");
-  else
-    printf("%g", v);
 }
 
 static const char *type_name(ts_signal_type t) {
@@ -27,11 +21,9 @@ static void describe(const ts_library *lib, const ts_model *m) {
   printf("parameters:\n");
   for (uint32_t i = 0; i < m->n_params; i++) {
     const ts_param *p = &m->params[i];
-    printf("  %-12s %-12s default %-10g range [", p->name, p->unit, p->default_value);
-    print_bound(p->lower);
-    printf(", ");
-    print_bound(p->upper);
-    printf("]  %s\n", text(p->doc));
+    char range[128];
+    ts_param_range_text(p, range, sizeof range);
+    printf("  %-12s %-12s default %-10g range %-16s %s\n", p->name, p->unit, p->default_value, range, text(p->doc));
   }
   printf("states:\n");
   for (uint32_t i = 0; i < m->n_states; i++)

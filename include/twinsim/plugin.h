@@ -199,8 +199,8 @@ typedef struct ts_dose_target {
   const char *state;           /* name of the state receiving the dose */
   const char *unit;            /* amount unit of a dose, e.g. "mg"; MUST convert to the state's unit */
   uint32_t routes;             /* TS_ROUTE_* bits the target accepts */
-  const char *bioavailability; /* parameter name (unit "1"), or NULL */
-  const char *lag_time;        /* parameter name (a time unit), or NULL */
+  const char *bioavailability; /* parameter name (dimensionless), or NULL */
+  const char *lag_time;        /* parameter name (any time unit; the host converts), or NULL */
   const char *doc;
 } ts_dose_target;
 

@@ -899,7 +899,7 @@ static void test_bad_input(void **state) {
       {"b: -0.1 1/d", "parameter r.b = -0.1 1/d is outside its allowed range [0, inf] 1/d"},
       {"d: -0.2 1/d", "parameter r.d = -0.2 1/d is outside its allowed range [0, inf] 1/d"},
       {"bS: -1 1/d", "parameter r.bS = -1 1/d is outside its allowed range [0, inf] 1/d"},
-      {"u: 1.5", "parameter r.u = 1.5 1 is outside its allowed range [0, 1] 1"},
+      {"u: 1.5", "parameter r.u = 1.5 is outside its allowed range [0, 1]"},
       {"threshold: 0.5 cells", "parameter r.threshold = 0.5 cells is outside its allowed range [1, inf] cells"},
       {"R0: -1 cells", "parameter r.R0 = -1 cells is outside its allowed range [0, inf] cells"},
   };
