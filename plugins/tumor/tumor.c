@@ -3,7 +3,10 @@
  *
  * Copyright 2026 the twinsim authors. Licensed under the Apache License, Version 2.0.
  *
- * Model gompertz (time in d, cells as counts; equations and sources in docs/models.md):
+ * This file holds the library descriptor and the model gompertz; the other models live in one file per family
+ * (growth.c, simeoni.c, effects.c, clones.c; see tumor_common.h). Equations and sources: docs/models/tumor.md.
+ *
+ * Model gompertz (time in d, cells as counts):
  *   drug_kill = Emax*C/(EC50 + C)                                        1/d, C in mg/L (C < 0 is read as 0)
  *   dN/dt     = alpha*ln(K/N)*N - drug_kill*N - kill_rate*N
  *   volume    = N/cell_density                                           mm^3
@@ -14,13 +17,10 @@
  *
  * The model keeps no per-instance data: create/destroy are NULL and the instance pointer is always NULL.
  */
-#include <twinsim/plugin.h>
+#include "tumor_common.h"
 
 #include <math.h>
 #include <stdbool.h>
-
-/* pi; M_PI is not part of ISO C and <math.h> does not declare it in this build's strict C11/POSIX mode. */
-#define TUMOR_PI 3.14159265358979323846
 
 /* ---- gompertz ----------------------------------------------------------------------------------------- */
 
@@ -219,7 +219,25 @@ static const ts_model gompertz = {
 
 /* ---- The library ----------------------------------------------------------------------------------------- */
 
-static const ts_model *const tumor_models[] = {&gompertz};
+static const ts_model *const tumor_models[] = {
+    &gompertz,
+    /* growth.c: the classical growth laws with the common kill_rate / growth_inhibition interface */
+    &tumor_exponential,
+    &tumor_logistic,
+    &tumor_gompertz_law,
+    &tumor_von_bertalanffy,
+    &tumor_power_law,
+    &tumor_exponential_linear,
+    /* simeoni.c */
+    &tumor_simeoni,
+    /* effects.c: drug effects as per-capita rates */
+    &tumor_emax_kill,
+    &tumor_log_kill,
+    &tumor_norton_simon,
+    /* clones.c */
+    &tumor_gompertz_two_clone,
+    &tumor_clones_lv,
+};
 
 TS_PLUGIN_EXPORT const ts_plugin *TS_PLUGIN_ENTRY(void) {
   static const ts_plugin plugin = {
