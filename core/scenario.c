@@ -821,7 +821,8 @@ static int parse_scenario(ts_scenario *sc, const char *base_dir, ts_error *err) 
                         "horizon: '%s' (%g d) is not after the start (%g d); expected an end time later than 'start'",
                         n->scalar, sc->end_days, sc->start_days);
   if (parse_model(sc, root, err) != 0 || parse_patient(sc, root, err) != 0 || parse_doses(sc, root, err) != 0 ||
-      parse_output(sc, root, err) != 0 || parse_solver(sc, root, err) != 0 || sc_parse_trial(sc, root, err) != 0)
+      parse_output(sc, root, err) != 0 || parse_solver(sc, root, err) != 0 || sc_parse_trial(sc, root, err) != 0 ||
+      sc_parse_twins(sc, root, base_dir, err) != 0 || sc_parse_rules(sc, root, err) != 0)
     return -1;
   return 0;
 }
@@ -931,6 +932,8 @@ void ts_scenario_free(ts_scenario *sc) {
   }
   free(sc->solver.atol);
   sc_free_trial(sc);
+  sc_free_twins(sc);
+  sc_free_rules(sc);
   ts_yaml_free(sc->doc);
   free(sc);
 }

@@ -53,4 +53,12 @@ void sc_free_doses(ts_sc_dose *doses, size_t n);
 int sc_parse_trial(ts_scenario *sc, const ts_yaml_node *root, ts_error *err);
 void sc_free_trial(ts_scenario *sc);
 
+/* scenario_twins.c: `twins`, a list of twin files (docs/twins.md). */
+int sc_parse_twins(ts_scenario *sc, const ts_yaml_node *root, const char *base_dir, ts_error *err);
+void sc_free_twins(ts_scenario *sc);
+
+/* scenario_rules.c: `rules`, adaptive and toxicity-driven dosing. */
+int sc_parse_rules(ts_scenario *sc, const ts_yaml_node *root, ts_error *err);
+void sc_free_rules(ts_scenario *sc);
+
 #endif
