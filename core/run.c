@@ -137,12 +137,10 @@ typedef struct patient_buffers {
   ts_trial_patient draw;
   ts_store_param *params;
   ts_store_event *events;
-  ts_store_covariate *covariates;
   ts_store_observation *observations;
   double *observed;
   ts_store_exposure *exposures;
   ts_trial_scratch scratch;
-  char label[64];
 } patient_buffers;
 
 static void free_buffers(patient_buffers *b) {
@@ -150,7 +148,7 @@ static void free_buffers(patient_buffers *b) {
   free(b->draw.values);
   free(b->params);
   free(b->events);
-  free(b->covariates);
+  free(b->draw.covariates);
   free(b->observations);
   free(b->observed);
   free(b->exposures);
@@ -165,8 +163,9 @@ static int alloc_buffers(const ts_system *sys, patient_buffers *b, ts_error *err
   size_t n_events = ts_dose_event_capacity(sys) + 1, n_samples = t->n_samples + 1;
   size_t n_times = sys->scenario->n_output_times + 1, n_scratch = n_events > n_samples ? n_events : n_samples;
 #define TS_ALLOC(field, count) ((field) = calloc((count) + 1, sizeof *(field)))
-  if (!TS_ALLOC(b->draw.params, sys->n_params) || !TS_ALLOC(b->draw.values, t->n_vars) ||
-      !TS_ALLOC(b->params, sys->n_params) || !TS_ALLOC(b->events, n_events) || !TS_ALLOC(b->covariates, t->n_vars) ||
+  size_t n_cov = ts_trial_max_covariates(sys);
+  if (!TS_ALLOC(b->draw.params, sys->n_params) || !TS_ALLOC(b->draw.values, n_cov) ||
+      !TS_ALLOC(b->draw.covariates, n_cov) || !TS_ALLOC(b->params, sys->n_params) || !TS_ALLOC(b->events, n_events) ||
       !TS_ALLOC(b->observations, n_samples) || !TS_ALLOC(b->observed, n_samples) || !TS_ALLOC(b->exposures, n_events) ||
       !TS_ALLOC(b->scratch.column, n_times) || !TS_ALLOC(b->scratch.times, n_scratch) ||
       !TS_ALLOC(b->scratch.sizes, n_samples) || !TS_ALLOC(b->scratch.cycles, n_events))
@@ -178,17 +177,10 @@ static int alloc_buffers(const ts_system *sys, patient_buffers *b, ts_error *err
 /* Turns a simulated patient into the store's record, in b's buffers. */
 static void patient_record(const ts_system *sys, const ts_patient *p, const ts_sim_result *r, patient_buffers *b,
                            ts_store_patient *rec) {
-  const ts_trial *t = sys->trial;
   for (size_t i = 0, k = 0; i < sys->n_inst; i++)
     for (uint32_t j = 0; j < sys->inst[i].model->n_params; j++, k++)
       b->params[k] = (ts_store_param){sys->inst[i].name, sys->inst[i].model->params[j].name, p->params[k],
                                       sys->inst[i].model->params[j].unit};
-  size_t n_cov = 0;
-  for (size_t i = 0; t->cohort && i < t->n_vars; i++)
-    if (t->vars[i].param < 0)
-      b->covariates[n_cov++] = (ts_store_covariate){t->vars[i].name, b->draw.values[i], t->vars[i].unit};
-  if (t->bsa_var < 0 && !isnan(p->bsa_m2))
-    b->covariates[n_cov++] = (ts_store_covariate){"BSA", p->bsa_m2, "m^2"};
   for (size_t k = 0; k < r->n_events; k++) {
     const ts_dose_event *e = &r->events[k];
     const ts_dose_plan *plan = &p->arm->doses[e->plan];
@@ -215,8 +207,8 @@ static void patient_record(const ts_system *sys, const ts_patient *p, const ts_s
                             .values = r->values,
                             .events = b->events,
                             .n_events = r->n_events,
-                            .covariates = b->covariates,
-                            .n_covariates = n_cov,
+                            .covariates = b->draw.covariates,
+                            .n_covariates = b->draw.n_covariates,
                             .observations = b->observations,
                             .n_observations = r->n_observed};
 }
@@ -244,7 +236,7 @@ static int run_one(const ts_loaded *l, ts_sim *sim, ts_store *store, patient_buf
                    ts_run_summary *summary, const ts_run_options *opt, ts_error *err) {
   const ts_system *sys = l->system;
   ts_patient patient = {.index = k,
-                        .label = b->label,
+                        .label = b->draw.label,
                         .params = b->draw.params,
                         .arm = &sys->arms[arm],
                         .weight_kg = b->draw.weight_kg,
@@ -298,10 +290,6 @@ int ts_run(const ts_loaded *l, const ts_run_options *opt, ts_run_summary *summar
     if (ts_trial_draw(sys, l->scenario->seed, k, &buffers.draw, err) != 0)
       goto done;
     summary->n_redraws += buffers.draw.redraws;
-    if (trial->cohort)
-      snprintf(buffers.label, sizeof buffers.label, "patient-%llu", (unsigned long long)k);
-    else
-      snprintf(buffers.label, sizeof buffers.label, "%s", l->scenario->patient_id);
     size_t first = trial->design == TS_SC_PAIRED ? 0 : ts_trial_allocate(sys, l->scenario->seed, k);
     for (size_t a = first; a < first + per_patient; a++)
       if (run_one(l, sim, store, &buffers, k, a, summary, opt, err) != 0)

@@ -246,13 +246,31 @@ static int body_size(ts_system *sys, ts_trial *t, const ts_scenario *sc, ts_erro
   return 0;
 }
 
+size_t ts_trial_max_covariates(const ts_system *sys) {
+  return sys->trial->n_vars + 1; /* + a computed BSA */
+}
+
+/* The covariates of a drawn patient, for the store: the cohort's covariates and a computed BSA. */
+static void list_covariates(const ts_trial *t, ts_trial_patient *p) {
+  p->n_covariates = 0;
+  for (size_t i = 0; i < t->n_vars; i++)
+    if (t->vars[i].param < 0)
+      p->covariates[p->n_covariates++] = (ts_store_covariate){t->vars[i].name, p->values[i], t->vars[i].unit};
+  if (t->bsa_var < 0 && !isnan(p->bsa_m2))
+    p->covariates[p->n_covariates++] = (ts_store_covariate){"BSA", p->bsa_m2, "m^2"};
+}
+
 int ts_trial_draw(const ts_system *sys, uint64_t seed, uint64_t k, ts_trial_patient *p, ts_error *err) {
   const ts_trial *t = sys->trial;
   memcpy(p->params, sys->params, sys->n_params * sizeof *p->params);
   p->weight_kg = p->bsa_m2 = NAN;
   p->redraws = 0;
-  if (!t->cohort)
+  p->n_covariates = 0;
+  if (!t->cohort) {
+    snprintf(p->label, sizeof p->label, "%s", sys->scenario->patient_id);
     return 0;
+  }
+  snprintf(p->label, sizeof p->label, "patient-%llu", (unsigned long long)k);
   if (ts_cohort_draw(t->cohort, seed, k, p->values, &p->redraws, err) != 0)
     return -1;
   for (size_t i = 0; i < t->n_vars; i++)
@@ -264,6 +282,7 @@ int ts_trial_draw(const ts_system *sys, uint64_t seed, uint64_t k, ts_trial_pati
     p->bsa_m2 = p->values[t->bsa_var] * t->bsa_to_m2;
   else if (t->bsa_formula)
     p->bsa_m2 = ts_body_surface_area(t->bsa_formula, p->weight_kg, p->values[t->height_var] * t->height_to_cm);
+  list_covariates(t, p);
   return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include "cohort.h"
 #include "endpoints.h"
+#include "store.h"
 #include "system.h"
 
 typedef struct ts_trial_var {
@@ -55,16 +56,23 @@ struct ts_trial {
   bool any_endpoint;
 };
 
-/* A patient of the cohort: parameters and covariates for one draw. */
+/* One patient of the trial: parameters, covariates and body size. */
 typedef struct ts_trial_patient {
-  double *params;   /* sys->n_params */
-  double *values;   /* trial->n_vars drawn values */
+  double *params;                 /* sys->n_params */
+  double *values;                 /* ts_trial_max_covariates(sys) drawn values (cohort variables) */
+  ts_store_covariate *covariates; /* ts_trial_max_covariates(sys): the patient's covariates, for the store */
+  size_t n_covariates;
   double weight_kg; /* NAN when unknown */
   double bsa_m2;    /* NAN when unknown */
   unsigned redraws;
+  char label[64];
 } ts_trial_patient;
 
-/* Draws patient k (1-based) into p (whose arrays the caller sized). Without a cohort: the scenario's values. */
+/* How many covariates (and cohort values) a patient can have: the size of the arrays above. */
+size_t ts_trial_max_covariates(const ts_system *sys);
+
+/* Patient k (1-based) into p (whose arrays the caller sized): drawn from the cohort, or the scenario's patient.
+ * Sets the label ("patient-k", or the scenario's patient id). */
 int ts_trial_draw(const ts_system *sys, uint64_t seed, uint64_t k, ts_trial_patient *p, ts_error *err);
 
 /* The arm patient k is simulated in under a randomised design (its own random stream). */
