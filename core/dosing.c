@@ -1,4 +1,4 @@
-/* A patient's dose events: see dosing.h. */
+/* A patient's doses: see dosing.h. */
 #include "dosing.h"
 
 #include <stdlib.h>
@@ -8,7 +8,7 @@ size_t ts_dose_event_capacity(const ts_system *sys) {
   for (size_t a = 0; a < sys->n_arms; a++) {
     size_t n = 0;
     for (size_t k = 0; k < sys->arms[a].n_doses; k++)
-      n += (size_t)sys->arms[a].doses[k].count * (sys->arms[a].doses[k].kind == TS_SC_BOLUS ? 1 : 2);
+      n += (size_t)sys->arms[a].doses[k].count;
     if (n > most)
       most = n;
   }
@@ -19,38 +19,29 @@ static int by_time(const void *pa, const void *pb) {
   const ts_dose_event *a = pa, *b = pb;
   if (a->time != b->time)
     return a->time < b->time ? -1 : 1;
-  if (a->kind != b->kind)
-    return (int)a->kind - (int)b->kind;
   return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-size_t ts_dose_schedule(const ts_arm *arm, const double *params, double weight_kg, double bsa_m2,
+size_t ts_dose_schedule(const ts_arm *arm, const double *params, double weight_kg, double bsa_m2, double from,
                         ts_dose_event *events) {
   size_t n = 0;
+  uint32_t seq = 0;
   for (size_t k = 0; k < arm->n_doses; k++) {
     const ts_dose_plan *p = &arm->doses[k];
     double f = p->f_param >= 0 ? params[p->f_param] : 1.0;
     double lag = p->lag_param >= 0 ? params[p->lag_param] * p->lag_to_days : 0.0;
     double size = p->scale == TS_DOSE_PER_KG ? weight_kg : p->scale == TS_DOSE_PER_M2 ? bsa_m2 : 1.0;
     double amount = f * p->amount * size;
-    for (long i = 0; i < p->count; i++) {
+    for (long i = 0; i < p->count; i++, seq++) {
       double t = p->start + lag + (double)i * p->interval;
-      ts_dose_event e = {.time = t, .plan = (uint32_t)k, .global_target = p->global_target, .amount = amount};
-      if (p->kind == TS_SC_BOLUS) {
-        e.kind = TS_DOSE_BOLUS;
-        e.seq = (uint32_t)n;
-        events[n++] = e;
+      if (t < from)
         continue;
+      ts_dose_event e = {.time = t, .plan = p, .amount = amount, .seq = seq, .kind = TS_DOSE_BOLUS};
+      if (p->kind != TS_SC_BOLUS) {
+        e.kind = TS_DOSE_INFUSION;
+        e.rate = p->kind == TS_SC_INFUSION_RATE ? p->rate * size : amount / p->duration;
+        e.duration = p->kind == TS_SC_INFUSION_RATE ? amount / e.rate : p->duration;
       }
-      double rate = p->kind == TS_SC_INFUSION_RATE ? p->rate * size : amount / p->duration;
-      double duration = p->kind == TS_SC_INFUSION_RATE ? amount / rate : p->duration;
-      e.rate = rate;
-      e.kind = TS_DOSE_INFUSION_START;
-      e.seq = (uint32_t)n;
-      events[n++] = e;
-      e.time = t + duration;
-      e.kind = TS_DOSE_INFUSION_STOP;
-      e.seq = (uint32_t)n;
       events[n++] = e;
     }
   }

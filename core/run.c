@@ -123,20 +123,36 @@ static void free_description(run_description *d) {
   free(d->signals);
 }
 
-static const char *event_kind_name(ts_dose_event_kind k) {
+static const char *event_kind_name(ts_sim_event_kind k) {
   switch (k) {
-  case TS_DOSE_BOLUS: return "bolus";
-  case TS_DOSE_INFUSION_START: return "infusion_start";
-  case TS_DOSE_INFUSION_STOP: return "infusion_stop";
+  case TS_EV_BOLUS: return "bolus";
+  case TS_EV_INFUSION_START: return "infusion_start";
+  case TS_EV_INFUSION_STOP: return "infusion_stop";
+  case TS_EV_DOSE_SKIPPED: return "dose_skipped";
+  case TS_EV_RULE: return "rule";
   }
   return "?";
+}
+
+/* "anc_hold: tox.ANC = 0.83 1e9 cells/L, below 1 1e9 cells/L: hold" */
+static void rule_detail(const ts_system *sys, const ts_sim_event *e, char *buf, size_t cap) {
+  static const char *const actions[] = {"hold", "resume", "reduce", "switch", "stop"};
+  const ts_rule *r = &sys->rules[e->rule];
+  const char *ref = r->reference == TS_SC_OF_BASELINE ? " of baseline"
+                    : r->reference == TS_SC_OF_NADIR  ? " of nadir"
+                                                      : "";
+  snprintf(buf, cap, "%s: %s = %.6g %s, %s %.6g%s%s: %s", r->name, sys->signals[r->bus].name, e->value, r->unit,
+           r->above ? "above" : "below", r->reference == TS_SC_ABSOLUTE ? r->threshold : 100 * r->threshold,
+           r->reference == TS_SC_ABSOLUTE ? "" : "%", *ref ? ref : "", actions[r->action]);
 }
 
 /* Everything one patient-in-an-arm needs on its way to the store, sized once per run. */
 typedef struct patient_buffers {
   ts_trial_patient draw;
   ts_store_param *params;
-  ts_store_event *events;
+  ts_store_event *events; /* events_cap entries, as many as the longest log so far */
+  char (*details)[160];
+  size_t events_cap;
   ts_store_observation *observations;
   double *observed;
   ts_store_exposure *exposures;
@@ -148,6 +164,7 @@ static void free_buffers(patient_buffers *b) {
   free(b->draw.values);
   free(b->params);
   free(b->events);
+  free(b->details);
   free(b->draw.covariates);
   free(b->observations);
   free(b->observed);
@@ -160,17 +177,36 @@ static void free_buffers(patient_buffers *b) {
 
 static int alloc_buffers(const ts_system *sys, patient_buffers *b, ts_error *err) {
   const ts_trial *t = sys->trial;
-  size_t n_events = ts_dose_event_capacity(sys) + 1, n_samples = t->n_samples + 1;
+  /* cycles: the doses of the longest regimen, twice over for one switched to mid-course */
+  size_t n_events = 2 * ts_dose_event_capacity(sys) + 1, n_samples = t->n_samples + 1;
   size_t n_times = sys->scenario->n_output_times + 1, n_scratch = n_events > n_samples ? n_events : n_samples;
 #define TS_ALLOC(field, count) ((field) = calloc((count) + 1, sizeof *(field)))
   size_t n_cov = ts_trial_max_covariates(sys);
   if (!TS_ALLOC(b->draw.params, sys->n_params) || !TS_ALLOC(b->draw.values, n_cov) ||
-      !TS_ALLOC(b->draw.covariates, n_cov) || !TS_ALLOC(b->params, sys->n_params) || !TS_ALLOC(b->events, n_events) ||
+      !TS_ALLOC(b->draw.covariates, n_cov) || !TS_ALLOC(b->params, sys->n_params) ||
       !TS_ALLOC(b->observations, n_samples) || !TS_ALLOC(b->observed, n_samples) || !TS_ALLOC(b->exposures, n_events) ||
       !TS_ALLOC(b->scratch.column, n_times) || !TS_ALLOC(b->scratch.times, n_scratch) ||
       !TS_ALLOC(b->scratch.sizes, n_samples) || !TS_ALLOC(b->scratch.cycles, n_events))
     return ts_fail(err, TS_E_NOMEM, "out of memory");
 #undef TS_ALLOC
+  b->scratch.cap = n_events;
+  return 0;
+}
+
+/* Room for n log entries in the store's event buffers (a log grows with rule firings). */
+static int ensure_events(patient_buffers *b, size_t n, ts_error *err) {
+  if (n <= b->events_cap && b->events)
+    return 0;
+  size_t cap = n > 2 * b->events_cap ? n : 2 * b->events_cap;
+  ts_store_event *events = realloc(b->events, (cap + 1) * sizeof *events);
+  if (events)
+    b->events = events;
+  char(*details)[160] = realloc(b->details, (cap + 1) * sizeof *details);
+  if (details)
+    b->details = details;
+  if (!events || !details)
+    return ts_fail(err, TS_E_NOMEM, "out of memory");
+  b->events_cap = cap;
   return 0;
 }
 
@@ -181,18 +217,22 @@ static void patient_record(const ts_system *sys, const ts_patient *p, const ts_s
     for (uint32_t j = 0; j < sys->inst[i].model->n_params; j++, k++)
       b->params[k] = (ts_store_param){sys->inst[i].name, sys->inst[i].model->params[j].name, p->params[k],
                                       sys->inst[i].model->params[j].unit};
-  for (size_t k = 0; k < r->n_events; k++) {
-    const ts_dose_event *e = &r->events[k];
-    const ts_dose_plan *plan = &p->arm->doses[e->plan];
-    const ts_instance *in = &sys->inst[plan->instance];
-    int bolus = e->kind == TS_DOSE_BOLUS;
-    b->events[k] = (ts_store_event){.time = e->time,
-                                    .kind = event_kind_name(e->kind),
-                                    .instance = in->name,
-                                    .target = in->model->dose_targets[plan->target].name,
-                                    .amount = e->kind == TS_DOSE_INFUSION_STOP ? NAN : e->amount,
-                                    .rate = bolus ? NAN : e->rate,
-                                    .unit = in->model->dose_targets[plan->target].unit};
+  size_t n_log = r->n_log; /* ensure_events made room */
+  for (size_t k = 0; k < n_log; k++) {
+    const ts_sim_event *e = &r->log[k];
+    ts_store_event *out = &b->events[k];
+    *out = (ts_store_event){.time = e->time, .kind = event_kind_name(e->kind), .amount = NAN, .rate = NAN};
+    if (e->kind == TS_EV_RULE) {
+      rule_detail(sys, e, b->details[k], sizeof b->details[k]);
+      out->detail = b->details[k];
+      continue;
+    }
+    const ts_instance *in = &sys->inst[e->plan->instance];
+    out->instance = in->name;
+    out->target = in->model->dose_targets[e->plan->target].name;
+    out->unit = out->target ? in->model->dose_targets[e->plan->target].unit : NULL;
+    out->amount = e->kind == TS_EV_INFUSION_STOP ? NAN : e->amount;
+    out->rate = e->kind == TS_EV_BOLUS ? NAN : e->rate;
   }
   *rec = (ts_store_patient){.patient_id = (int64_t)p->index,
                             .label = p->label,
@@ -206,7 +246,7 @@ static void patient_record(const ts_system *sys, const ts_patient *p, const ts_s
                             .times = r->times,
                             .values = r->values,
                             .events = b->events,
-                            .n_events = r->n_events,
+                            .n_events = n_log,
                             .covariates = b->draw.covariates,
                             .n_covariates = b->draw.n_covariates,
                             .observations = b->observations,
@@ -244,7 +284,7 @@ static int run_one(const ts_loaded *l, ts_sim *sim, ts_store *store, patient_buf
   ts_sim_result result;
   ts_store_patient record;
   ts_store_endpoints endpoints;
-  if (ts_sim_run(sim, &patient, &result, err) != 0)
+  if (ts_sim_run(sim, &patient, &result, err) != 0 || ensure_events(b, result.n_log, err) != 0)
     return -1;
   patient_record(sys, &patient, &result, b, &record);
   ts_trial_observe(sys, l->scenario->seed, k, arm, &result, b->observations, b->observed);

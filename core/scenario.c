@@ -32,10 +32,10 @@ const char *sc_sub(path_buf out, const char *base, const char *key) {
   return out;
 }
 
-static const char *const top_keys[] = {"twinsim", "name",  "description", "seed",         "plugin_path", "model",
-                                       "patient", "doses", "start",       "horizon",      "output",      "solver",
-                                       "cohort",  "arms",  "design",      "observations", "endpoints",   NULL};
-static const char *const reserved_keys[] = {"cohorts", "rules", "twins", NULL};
+static const char *const top_keys[] = {
+    "twinsim", "name",   "description", "seed", "plugin_path", "model",        "patient",   "doses", "start", "horizon",
+    "output",  "solver", "cohort",      "arms", "design",      "observations", "endpoints", "twins", "rules", NULL};
+static const char *const reserved_keys[] = {"cohorts", NULL};
 static const char *const instance_keys[] = {"model", "parameters", "inputs", "step", NULL};
 static const char *const patient_keys[] = {"id", "parameters", NULL};
 static const char *const dose_keys[] = {"target",   "amount", "start", "duration", "rate",

@@ -191,6 +191,59 @@ typedef struct ts_sc_endpoints {
   ts_sc_signal_ref exposure_signal;
 } ts_sc_endpoints;
 
+/* ---- Rules (docs/scenario.md, "Adaptive and toxicity-driven dosing") ---------------------------------------- */
+
+typedef enum ts_sc_rule_reference {                    /* what a rule's threshold is measured against */
+                                    TS_SC_ABSOLUTE,    /* `below: 1.0 1e9 cells/L` */
+                                    TS_SC_OF_BASELINE, /* `below: 50% of baseline` */
+                                    TS_SC_OF_NADIR     /* `above: 120% of nadir` */
+} ts_sc_rule_reference;
+
+typedef enum ts_sc_rule_action { TS_SC_HOLD, TS_SC_RESUME, TS_SC_REDUCE, TS_SC_SWITCH, TS_SC_STOP } ts_sc_rule_action;
+
+typedef struct ts_sc_rule {
+  char *name;
+  ts_yaml_pos pos;
+  bool crossing;     /* check: crossing (CVODE root-finding) instead of at visits */
+  double every_days; /* visits: check every this long from the start */
+  ts_sc_signal_ref signal;
+  bool above; /* above the threshold (else below) */
+  ts_sc_rule_reference reference;
+  ts_sc_quantity threshold; /* ABSOLUTE: in any unit of the signal's dimension; else a fraction (value) */
+  ts_sc_rule_action action;
+  double reduce_fraction; /* REDUCE: e.g. 0.25 */
+  char *switch_arm;       /* SWITCH: the arm whose doses follow */
+  ts_yaml_pos action_pos;
+  bool once;
+} ts_sc_rule;
+
+/* ---- Twins (docs/twins.md): one virtual patient per file ------------------------------------------------------ */
+
+typedef enum ts_sc_sex { TS_SC_SEX_NONE = -1, TS_SC_FEMALE = 0, TS_SC_MALE = 1 } ts_sc_sex;
+
+typedef struct ts_sc_covariate { /* `WT: 70 kg` under a twin's covariates */
+  char *name;                    /* an identifier */
+  ts_sc_quantity value;          /* unit "" when a bare number was written; pos in the twin file */
+} ts_sc_covariate;
+
+typedef struct ts_sc_twin { /* one item of `twins:`, read from its own file */
+  char *path;               /* the file as opened: the scenario's folder joined with the path written */
+  ts_yaml_pos pos;          /* the path in the scenario's `twins` list */
+  ts_yaml_doc *doc;         /* the twin file; owns the text of every position below */
+  ts_yaml_pos root_pos;     /* the twin file's top-level mapping */
+  char *id;                 /* the patient's label: not empty, at most 63 bytes, unique among the twins */
+  ts_yaml_pos id_pos;
+  char *description; /* "" when absent */
+  ts_sc_covariate *covariates;
+  size_t n_covariates;
+  ts_yaml_pos covariates_pos; /* the `covariates` mapping, or root_pos when absent */
+  ts_sc_sex sex;              /* TS_SC_SEX_NONE when absent; else stored as covariate SEX (0 female, 1 male) */
+  char *bsa_formula;          /* body_surface_area: mosteller | dubois | haycock | gehan_george; NULL: none */
+  ts_yaml_pos bsa_pos;
+  ts_sc_override *overrides; /* `pk.CL: 110 L/d` under parameters: override the scenario's values */
+  size_t n_overrides;
+} ts_sc_twin;
+
 typedef struct ts_scenario {
   ts_yaml_doc *doc; /* the parsed file: text for storing and hashing, positions */
   char *name;
@@ -226,6 +279,11 @@ typedef struct ts_scenario {
   ts_sc_observation *observations;
   size_t n_observations;
   ts_sc_endpoints endpoints;
+  ts_sc_rule *rules;
+  size_t n_rules;
+  ts_sc_twin *twins; /* n_twins > 0: the patients are these twins (no cohort, no patient) */
+  size_t n_twins;
+  ts_yaml_pos twins_pos; /* the `twins` list */
 } ts_scenario;
 
 /* Parses and checks a scenario file against the schema. Every error is TS_E_INPUT and starts with

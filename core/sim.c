@@ -149,6 +149,15 @@ static int setup_cvode(ts_sim *s, ts_error *err) {
     if (check_flag(CVodeSetJacFn(s->cvode, ts_jacobian_cvode), "CVodeSetJacFn", err))
       return -1;
   }
+  if (sys->n_crossing_rules > 0) {
+    int *directions = s->roots, k = 0; /* borrowed: filled again by CVodeGetRootInfo later */
+    for (size_t r = 0; r < sys->n_rules; r++)
+      if (sys->rules[r].crossing)
+        directions[k++] = sys->rules[r].above ? 1 : -1;
+    if (check_flag(CVodeRootInit(s->cvode, (int)sys->n_crossing_rules, ts_rules_root), "CVodeRootInit", err) ||
+        check_flag(CVodeSetRootDirection(s->cvode, directions), "CVodeSetRootDirection", err))
+      return -1;
+  }
   if (solver->max_step_days > 0 && check_flag(CVodeSetMaxStep(s->cvode, solver->max_step_days), "CVodeSetMaxStep", err))
     return -1;
   if (solver->nonnegative) {
@@ -176,8 +185,10 @@ static int alloc_buffers(ts_sim *s, ts_error *err) {
       !TS_ALLOC(instance, sys->n_inst) || !TS_ALLOC(host, sys->n_inst) || !TS_ALLOC(values, n_values) ||
       !TS_ALLOC(observed, sys->trial->n_samples))
     return ts_fail(err, TS_E_NOMEM, "out of memory");
-  s->events_cap = ts_dose_event_capacity(sys);
-  if (!TS_ALLOC(events, s->events_cap))
+  s->schedule_cap = ts_dose_event_capacity(sys);
+  s->log_cap = 2 * s->schedule_cap + 16;
+  if (!TS_ALLOC(schedule, s->schedule_cap) || !TS_ALLOC(running, s->schedule_cap) || !TS_ALLOC(log, s->log_cap) ||
+      ts_rules_alloc(s) != 0)
     return ts_fail(err, TS_E_NOMEM, "out of memory");
 #undef TS_ALLOC
   for (size_t i = 0; i < sys->n_inst; i++) {
@@ -245,7 +256,10 @@ void ts_sim_free(ts_sim *s) {
   free(s->ev);
   free(s->instance);
   free(s->host);
-  free(s->events);
+  free(s->schedule);
+  free(s->running);
+  free(s->log);
+  ts_rules_free(s);
   free(s->values);
   free(s->observed);
   ts_jacobian_free(s);
@@ -254,8 +268,7 @@ void ts_sim_free(ts_sim *s) {
 
 /* ---- One patient -------------------------------------------------------------------------------------------- */
 
-static int fail_patient(ts_sim *s, double t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail_patient(ts_sim *s, double t, const char *fmt, ...) {
+int ts_sim_fail_patient(ts_sim *s, double t, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(s->message, sizeof s->message, fmt, ap);
@@ -270,9 +283,9 @@ static int fail_solver(ts_sim *s, int flag) {
   if (s->cvode)
     CVodeGetCurrentTime(s->cvode, &t);
   char name[64];
-  return fail_patient(s, t, "CVODE %s at t = %.9g d: %s%s%s", flag_name(flag, name, sizeof name), t,
-                      s->solver_message[0] ? s->solver_message : "(no message)", s->detail[0] ? "; cause: " : "",
-                      s->detail);
+  return ts_sim_fail_patient(s, t, "CVODE %s at t = %.9g d: %s%s%s", flag_name(flag, name, sizeof name), t,
+                             s->solver_message[0] ? s->solver_message : "(no message)", s->detail[0] ? "; cause: " : "",
+                             s->detail);
 }
 
 /* Records every sample due at time t (output rows and scheduled observations) from the states y there. */
@@ -281,15 +294,15 @@ static int record_samples(ts_sim *s, double t, const double *y, size_t *next_out
   const ts_system *sys = s->sys;
   const ts_trial *trial = sys->trial;
   if (ts_sim_evaluate(s, t, y, NULL) != 0)
-    return fail_patient(s, t, "computing outputs at t = %.9g d: %s", t, s->detail);
+    return ts_sim_fail_patient(s, t, "computing outputs at t = %.9g d: %s", t, s->detail);
   const double *times = sys->scenario->output_times;
   for (; *next_out < sys->scenario->n_output_times && times[*next_out] <= t; ++*next_out) {
     double *out = s->values + *next_out * sys->n_recorded;
     for (size_t j = 0; j < sys->n_recorded; j++) {
       out[j] = s->bus[sys->recorded[j]];
       if (!isfinite(out[j]))
-        return fail_patient(s, t, "recorded signal %s is %g at t = %.9g d", sys->signals[sys->recorded[j]].name, out[j],
-                            t);
+        return ts_sim_fail_patient(s, t, "recorded signal %s is %g at t = %.9g d", sys->signals[sys->recorded[j]].name,
+                                   out[j], t);
     }
     res->n_times = *next_out + 1;
   }
@@ -323,42 +336,85 @@ static int init_patient(ts_sim *s, const ts_patient *p, double t0, double *y) {
     s->step_due[i] = in->step_days > 0 ? t0 + in->step_days : INFINITY;
     if (in->model->init(s->instance[i], &s->host[i].api, s->params + in->param_offset, t0, y + in->state_offset) !=
         TS_OK)
-      return fail_patient(s, t0, "%s init of %s/%s failed: %s", in->name, in->lib->name, in->model->name,
-                          s->host[i].has_error ? s->host[i].error : "(no message)");
+      return ts_sim_fail_patient(s, t0, "%s init of %s/%s failed: %s", in->name, in->lib->name, in->model->name,
+                                 s->host[i].has_error ? s->host[i].error : "(no message)");
   }
   for (size_t k = 0; k < sys->n_states; k++)
     if (!isfinite(y[k]))
-      return fail_patient(s, t0, "the initial value of %s is %g", sys->signals[k].name, y[k]);
+      return ts_sim_fail_patient(s, t0, "the initial value of %s is %g", sys->signals[k].name, y[k]);
   return 0;
 }
 
-/* Applies a dose event to the states or the infusion rates. */
-static int apply_dose(ts_sim *s, const ts_dose_event *e, double *y) {
+int ts_sim_log(ts_sim *s, const ts_sim_event *e) {
+  if (s->n_log == s->log_cap) {
+    ts_sim_event *grown = realloc(s->log, 2 * s->log_cap * sizeof *grown);
+    if (!grown)
+      return ts_sim_fail_patient(s, e->time, "out of memory for the event log");
+    s->log = grown;
+    s->log_cap *= 2;
+  }
+  s->log[s->n_log++] = *e;
+  return 0;
+}
+
+/* The total rate into dose target g of the infusions running: exactly 0 when none runs. */
+static void update_rate(ts_sim *s, uint32_t g) {
+  double rate = 0.0;
+  for (size_t k = 0; k < s->n_running; k++)
+    if (s->running[k].plan->global_target == g)
+      rate += s->running[k].rate;
+  s->dose_rates[g] = rate;
+}
+
+/* Gives a dose (or logs it as skipped while the rules hold or stopped the treatment). Sets *changed when the
+ * states or the right-hand side changed. */
+static int give_dose(ts_sim *s, const ts_dose_event *e, double *y, int *changed) {
   const ts_system *sys = s->sys;
-  const ts_dose_plan *plan = &s->arm->doses[e->plan];
+  const ts_dose_plan *plan = e->plan;
   const ts_instance *in = &sys->inst[plan->instance];
-  const ts_dose_target *target = &in->model->dose_targets[plan->target];
-  uint32_t g = e->global_target;
-  switch (e->kind) {
-  case TS_DOSE_BOLUS:
+  ts_sim_event log = {.time = e->time, .plan = plan, .amount = e->amount, .rate = e->rate, .rule = -1};
+  if (s->held || s->stopped) {
+    log.kind = TS_EV_DOSE_SKIPPED;
+    return ts_sim_log(s, &log);
+  }
+  log.amount *= s->dose_factor;
+  log.rate *= s->dose_factor;
+  if (e->kind == TS_DOSE_BOLUS) {
+    log.kind = TS_EV_BOLUS;
     if (in->model->bolus) {
-      int rc = in->model->bolus(s->instance[plan->instance], &s->host[plan->instance].api, plan->target, e->amount,
+      int rc = in->model->bolus(s->instance[plan->instance], &s->host[plan->instance].api, plan->target, log.amount,
                                 e->time, s->params + in->param_offset, y + in->state_offset);
       if (rc != TS_OK)
-        return fail_patient(s, e->time, "%s bolus into %s failed: %s", in->name, target->name,
-                            s->host[plan->instance].has_error ? s->host[plan->instance].error : "(no message)");
+        return ts_sim_fail_patient(s, e->time, "%s bolus into %s failed: %s", in->name,
+                                   in->model->dose_targets[plan->target].name,
+                                   s->host[plan->instance].has_error ? s->host[plan->instance].error : "(no message)");
     } else {
-      y[plan->state] += e->amount * plan->to_state;
+      y[plan->state] += log.amount * plan->to_state;
     }
-    break;
-  case TS_DOSE_INFUSION_START:
-    s->dose_rates[g] += e->rate;
-    s->active_infusions[g]++;
-    break;
-  case TS_DOSE_INFUSION_STOP:
-    /* Exact zero when nothing runs, so no rounding residue of the additions is left. */
-    s->dose_rates[g] = --s->active_infusions[g] > 0 ? s->dose_rates[g] - e->rate : 0.0;
-    break;
+  } else {
+    log.kind = TS_EV_INFUSION_START;
+    s->running[s->n_running++] = (struct running_infusion){e->time + e->duration, log.rate, plan};
+    update_rate(s, plan->global_target);
+  }
+  *changed = 1;
+  return ts_sim_log(s, &log);
+}
+
+/* Ends the infusions whose end time has come. */
+static int end_infusions(ts_sim *s, double t, int *changed) {
+  for (size_t k = 0; k < s->n_running;) {
+    struct running_infusion r = s->running[k];
+    if (!(r.end <= t)) {
+      k++;
+      continue;
+    }
+    s->running[k] = s->running[--s->n_running];
+    update_rate(s, r.plan->global_target);
+    *changed = 1;
+    ts_sim_event log = {
+        .time = r.end, .kind = TS_EV_INFUSION_STOP, .plan = r.plan, .amount = NAN, .rate = r.rate, .rule = -1};
+    if (ts_sim_log(s, &log) != 0)
+      return -1;
   }
   return 0;
 }
@@ -372,7 +428,7 @@ static int run_steps(ts_sim *s, double t, double *y, int *changed) {
     if (!(s->step_due[i] <= t))
       continue;
     if (!evaluated && ts_sim_evaluate(s, t, y, NULL) != 0)
-      return fail_patient(s, t, "computing outputs for a discrete step at t = %.9g d: %s", t, s->detail);
+      return ts_sim_fail_patient(s, t, "computing outputs for a discrete step at t = %.9g d: %s", t, s->detail);
     evaluated = 1;
     ts_sim_gather_inputs(s, in);
     ts_eval *e = &s->ev[i];
@@ -382,8 +438,8 @@ static int run_steps(ts_sim *s, double t, double *y, int *changed) {
     memcpy(s->scratch, states, in->model->n_states * sizeof *states);
     int rc = in->model->step(s->instance[i], e, in->step_days, states);
     if (rc != TS_OK)
-      return fail_patient(s, t, "%s step of %s/%s failed at t = %.9g d: %s", in->name, in->lib->name, in->model->name,
-                          t, s->host[i].has_error ? s->host[i].error : "(no message)");
+      return ts_sim_fail_patient(s, t, "%s step of %s/%s failed at t = %.9g d: %s", in->name, in->lib->name,
+                                 in->model->name, t, s->host[i].has_error ? s->host[i].error : "(no message)");
     if (memcmp(s->scratch, states, in->model->n_states * sizeof *states) != 0)
       *changed = 1;
     s->step_due[i] += in->step_days;
@@ -391,44 +447,64 @@ static int run_steps(ts_sim *s, double t, double *y, int *changed) {
   return 0;
 }
 
-static double next_breakpoint(const ts_sim *s, size_t n_events, size_t next_event, double end) {
+/* The next time the time line must stop at: a dose, the end of an infusion, a discrete step, a rule's visit, or
+ * the horizon. */
+static double next_breakpoint(const ts_sim *s, double end) {
   double tb = end;
-  if (next_event < n_events && s->events[next_event].time < tb)
-    tb = s->events[next_event].time;
+  if (s->next_dose < s->n_schedule && s->schedule[s->next_dose].time < tb)
+    tb = s->schedule[s->next_dose].time;
+  for (size_t k = 0; k < s->n_running; k++)
+    if (s->running[k].end < tb)
+      tb = s->running[k].end;
   for (size_t i = 0; i < s->sys->n_inst; i++)
     if (s->step_due[i] < tb)
       tb = s->step_due[i];
-  return tb;
+  double visit = ts_rules_next_visit(s);
+  return visit < tb ? visit : tb;
 }
 
-/* The patient's time line. Returns 0, or -1 when the patient failed (s->message says why). */
+/* Integrates to `target` (a sample time or a breakpoint), stopping at every crossing a rule watches. */
+static int advance(ts_sim *s, double target) {
+  for (;;) {
+    double tret;
+    int flag = CVode(s->cvode, target, s->y, &tret, CV_NORMAL);
+    if (flag < 0)
+      return fail_solver(s, flag);
+    if (flag != CV_ROOT_RETURN)
+      return 0;
+    if (ts_rules_crossed(s, tret, N_VGetArrayPointer(s->y)) != 0)
+      return -1;
+  }
+}
+
+/* The patient's time line. Returns 0, or -1 when the patient failed (s->message says why). At each stop: samples
+ * first (before anything changes), then infusions that end, rule visits, doses, discrete steps. */
 static int integrate(ts_sim *s, const ts_patient *p, ts_sim_result *res) {
   const ts_system *sys = s->sys;
   const ts_scenario *sc = sys->scenario;
-  size_t next_out = 0, next_obs = 0, next_event = 0, n_applied = 0;
+  size_t next_out = 0, next_obs = 0;
   double t = sc->start_days;
   double *y = sys->n_states ? N_VGetArrayPointer(s->y) : s->scratch;
   s->arm = p->arm ? p->arm : &sys->arms[0];
-  if (init_patient(s, p, t, y) != 0)
+  s->patient = p;
+  s->n_log = s->n_running = s->next_dose = 0;
+  if (init_patient(s, p, t, y) != 0 || ts_rules_begin(s, t, y) != 0)
     return -1;
-  size_t n_events = ts_dose_schedule(s->arm, s->params, p->weight_kg, p->bsa_m2, s->events);
+  s->n_schedule = ts_dose_schedule(s->arm, s->params, p->weight_kg, p->bsa_m2, -INFINITY, s->schedule);
   int restart = 1;
   for (;;) {
     if (next_sample(s, next_out, next_obs) <= t && record_samples(s, t, y, &next_out, &next_obs, res) != 0)
       return -1;
     if (t >= sc->end_days)
       break;
-    while (next_event < n_events && s->events[next_event].time <= t) {
-      if (apply_dose(s, &s->events[next_event], y) != 0)
+    if (end_infusions(s, t, &restart) != 0 || ts_rules_visit(s, t, y) != 0)
+      return -1;
+    while (s->next_dose < s->n_schedule && s->schedule[s->next_dose].time <= t)
+      if (give_dose(s, &s->schedule[s->next_dose++], y, &restart) != 0)
         return -1;
-      /* Applied events are compacted to the front: events[0 .. n_applied) is the log. */
-      s->events[n_applied++] = s->events[next_event++];
-      res->n_events = n_applied;
-      restart = 1;
-    }
     if (run_steps(s, t, y, &restart) != 0)
       return -1;
-    double tb = next_breakpoint(s, n_events, next_event, sc->end_days);
+    double tb = next_breakpoint(s, sc->end_days);
     if (sys->n_states == 0) {
       t = tb;
       continue;
@@ -440,17 +516,12 @@ static int integrate(ts_sim *s, const ts_patient *p, ts_sim_result *res) {
       restart = 0;
     }
     CVodeSetStopTime(s->cvode, tb);
-    double tret, ts;
-    while ((ts = next_sample(s, next_out, next_obs)) < tb) {
-      int flag = CVode(s->cvode, ts, s->y, &tret, CV_NORMAL);
-      if (flag < 0)
-        return fail_solver(s, flag);
-      if (record_samples(s, ts, y, &next_out, &next_obs, res) != 0)
+    double ts;
+    while ((ts = next_sample(s, next_out, next_obs)) < tb)
+      if (advance(s, ts) != 0 || record_samples(s, ts, y, &next_out, &next_obs, res) != 0)
         return -1;
-    }
-    int flag = CVode(s->cvode, tb, s->y, &tret, CV_NORMAL);
-    if (flag < 0)
-      return fail_solver(s, flag);
+    if (advance(s, tb) != 0)
+      return -1;
     t = tb;
   }
   return 0;
@@ -461,9 +532,11 @@ int ts_sim_run(ts_sim *s, const ts_patient *p, ts_sim_result *res, ts_error *err
   memset(res, 0, sizeof *res);
   res->times = s->sys->scenario->output_times;
   res->values = s->values;
-  res->events = s->events;
   res->observed = s->observed;
-  if (integrate(s, p, res) != 0) {
+  int failed = integrate(s, p, res) != 0;
+  res->log = s->log; /* after integrating: the log may have grown */
+  res->n_log = s->n_log;
+  if (failed) {
     res->failed = 1;
     res->failure_time = s->failure_time;
     res->message = s->message;

@@ -34,15 +34,34 @@ typedef struct ts_patient {
   double bsa_m2;        /* for doses per m^2 (NAN when unknown) */
 } ts_patient;
 
+typedef enum ts_sim_event_kind {
+  TS_EV_BOLUS,
+  TS_EV_INFUSION_START,
+  TS_EV_INFUSION_STOP,
+  TS_EV_DOSE_SKIPPED, /* a dose not given: treatment held or stopped by a rule */
+  TS_EV_RULE          /* a rule fired */
+} ts_sim_event_kind;
+
+/* One entry of a patient's event log. */
+typedef struct ts_sim_event {
+  double time; /* d */
+  ts_sim_event_kind kind;
+  const ts_dose_plan *plan; /* dose events: the dose line (of the arm it came from); NULL for rules */
+  double amount;            /* dose events: as given, F and any reduction applied (target unit) */
+  double rate;              /* infusions: target unit per d */
+  int rule;                 /* TS_EV_RULE: index into sys->rules; -1 otherwise */
+  double value;             /* TS_EV_RULE: the value of the rule's signal that made it fire */
+} ts_sim_event;
+
 typedef struct ts_sim_result {
-  int failed;                  /* 1: the integration failed; message and failure_time say why and when */
-  double failure_time;         /* d */
-  const char *message;         /* owned by the simulator, valid until its next run */
-  size_t n_times;              /* output rows recorded (fewer than planned when failed) */
-  const double *times;         /* d */
-  const double *values;        /* n_times * sys->n_recorded, row-major, in each signal's unit */
-  const ts_dose_event *events; /* the dose events applied, in order */
-  size_t n_events;
+  int failed;              /* 1: the integration failed; message and failure_time say why and when */
+  double failure_time;     /* d */
+  const char *message;     /* owned by the simulator, valid until its next run */
+  size_t n_times;          /* output rows recorded (fewer than planned when failed) */
+  const double *times;     /* d */
+  const double *values;    /* n_times * sys->n_recorded, row-major, in each signal's unit */
+  const ts_sim_event *log; /* doses given, skipped, infusion ends and rule firings, in time order */
+  size_t n_log;
   const double *observed; /* the model's value at each scheduled observation (trial.h samples), in order */
   size_t n_observed;      /* observations taken (fewer than scheduled when failed) */
   long n_steps, n_rhs_evals, n_jac_evals; /* CVODE statistics */

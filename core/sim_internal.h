@@ -38,11 +38,30 @@ struct ts_sim {
   ts_eval *ev;        /* per instance, pointers into the arrays above */
   void **instance;    /* per instance */
   ts_host_impl *host; /* per instance */
-  ts_dose_event *events;
-  size_t events_cap;
-  double *values;    /* n_output_times * n_recorded */
-  double *observed;  /* one per scheduled observation */
-  const ts_arm *arm; /* the current patient's */
+  /* Doses: the schedule still to come, the infusions running, and the log. */
+  ts_dose_event *schedule;
+  size_t schedule_cap, n_schedule, next_dose;
+  struct running_infusion {
+    double end, rate;
+    const ts_dose_plan *plan;
+  } * running;
+  size_t n_running;
+  ts_sim_event *log;
+  size_t n_log, log_cap;
+  const ts_patient *patient;
+
+  /* Rules (sim_rules.c) */
+  double *rule_next;     /* next visit per rule */
+  double *rule_baseline; /* the signal at the first visit (crossing rules: at the start) */
+  double *rule_nadir;    /* the smallest value seen at visits so far */
+  unsigned char *rule_fired;
+  int held, stopped;  /* doses are skipped while held (until resumed) or after a stop */
+  double dose_factor; /* product of (1 - reduction) of the reductions so far */
+  size_t current_arm; /* the regimen in use: the patient's arm, or the last switched to */
+  int *roots;         /* CVodeGetRootInfo */
+  double *values;     /* n_output_times * n_recorded */
+  double *observed;   /* one per scheduled observation */
+  const ts_arm *arm;  /* the current patient's */
 
   /* Failure of the current patient. */
   int failed;
@@ -63,6 +82,22 @@ void ts_sim_gather_inputs(ts_sim *s, const ts_instance *in);
 /* Computes every output at (t, y) into the bus, in dependency order; with ydot, also the derivatives.
  * Returns 0, 1 (recoverable) or -1, with s->detail saying what happened. */
 int ts_sim_evaluate(ts_sim *s, double t, const double *y, double *ydot);
+
+/* Appends to the patient's event log (growing it when needed). -1 when out of memory. */
+int ts_sim_log(ts_sim *s, const ts_sim_event *e);
+
+/* Rules (sim_rules.c): allocation, the start of a patient, the next visit, the visits due at t, the crossings
+ * CVODE found, and the root function it calls. Each returns 0 or -1 with the patient failed. */
+int ts_rules_alloc(ts_sim *s);
+void ts_rules_free(ts_sim *s);
+int ts_rules_begin(ts_sim *s, double t0, const double *y);
+double ts_rules_next_visit(const ts_sim *s);
+int ts_rules_visit(ts_sim *s, double t, const double *y);
+int ts_rules_crossed(ts_sim *s, double t, const double *y);
+int ts_rules_root(sunrealtype t, N_Vector y, sunrealtype *g, void *user_data);
+
+/* Marks the patient failed with the message; returns -1. */
+int ts_sim_fail_patient(ts_sim *s, double t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Allocates the Jacobian workspace; called by ts_sim_create when every instance has a jacobian(). */
 int ts_jacobian_alloc(ts_sim *s);

@@ -29,6 +29,7 @@ void ts_system_free(ts_system *sys) {
   for (size_t a = 0; a < sys->n_arms; a++)
     free(sys->arms[a].doses);
   free(sys->arms);
+  free(sys->rules);
   ts_system_free_trial(sys);
   free(sys);
 }
@@ -318,7 +319,8 @@ int ts_system_build(const ts_scenario *sc, ts_plugin_set *plugins, ts_system **o
   sys->scenario = sc;
   if (add_instances(sys, sc, plugins, err) || set_params(sys, sc, err) || add_signals(sys, err) ||
       ts_system_wire(sys, sc, err) || ts_system_order_outputs(sys, err) || set_recorded(sys, sc, err) ||
-      set_tolerances(sys, sc, err) || ts_system_build_arms(sys, sc, err) || ts_system_build_trial(sys, sc, err)) {
+      set_tolerances(sys, sc, err) || ts_system_build_arms(sys, sc, err) || ts_system_build_trial(sys, sc, err) ||
+      ts_system_build_rules(sys, sc, err)) {
     ts_system_free(sys);
     return -1;
   }

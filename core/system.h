@@ -80,6 +80,21 @@ typedef struct ts_arm {
 
 typedef struct ts_trial ts_trial;
 
+typedef struct ts_rule { /* a dosing rule of the scenario, resolved */
+  const char *name;
+  uint32_t bus;     /* the signal it watches */
+  const char *unit; /* the signal's unit, for messages */
+  ts_sc_rule_reference reference;
+  double threshold; /* absolute: in the signal's unit; of baseline or nadir: a fraction */
+  int above;        /* fires above the threshold (else below) */
+  int crossing;     /* at the exact crossing (root-finding) rather than at visits */
+  double every;     /* visits: the interval, d */
+  ts_sc_rule_action action;
+  double reduce; /* REDUCE: the fraction taken off every later dose */
+  size_t switch_arm;
+  int once;
+} ts_rule;
+
 typedef struct ts_system {
   const ts_scenario *scenario; /* borrowed: must outlive the system */
   ts_instance *inst;
@@ -97,7 +112,9 @@ typedef struct ts_system {
   size_t n_recorded;
   ts_arm *arms; /* at least one: the scenario's arms, or one called "default" with the top-level doses */
   size_t n_arms;
-  ts_trial *trial;       /* cohort, observations, endpoints (trial.h); never NULL once built */
+  ts_trial *trial; /* cohort, observations, endpoints (trial.h); never NULL once built */
+  ts_rule *rules;  /* dosing rules (rules.c) */
+  size_t n_rules, n_crossing_rules;
   int analytic_jacobian; /* give CVODE the chain-rule Jacobian (solver.jacobian and every instance has one) */
   int has_step;
 } ts_system;
@@ -127,6 +144,7 @@ int ts_system_wire(ts_system *sys, const ts_scenario *sc, ts_error *err);
 int ts_system_order_outputs(ts_system *sys, ts_error *err);
 int ts_system_build_arms(ts_system *sys, const ts_scenario *sc, ts_error *err);
 int ts_system_build_trial(ts_system *sys, const ts_scenario *sc, ts_error *err);
+int ts_system_build_rules(ts_system *sys, const ts_scenario *sc, ts_error *err);
 void ts_system_free_trial(ts_system *sys);
 
 #endif

@@ -1,5 +1,6 @@
 /* Building a system's trial from the scenario: cohort variables in the plugins' units and checked against the
- * parameters' bounds, observation schedules, endpoint signals. See trial.h. */
+ * parameters' bounds, or the twins' parameters and covariates likewise; observation schedules, endpoint signals.
+ * See trial.h. */
 #include "trial.h"
 
 #include <math.h>
@@ -16,6 +17,11 @@ void ts_system_free_trial(ts_system *sys) {
   if (!t)
     return;
   ts_cohort_free(t->cohort);
+  for (size_t i = 0; i < t->n_twins; i++) {
+    free(t->twins[i].overrides);
+    free(t->twins[i].covariates);
+  }
+  free(t->twins);
   free(t->vars);
   free(t->obs);
   free(t->samples);
@@ -246,8 +252,141 @@ static int body_size(ts_system *sys, ts_trial *t, const ts_scenario *sc, ts_erro
   return 0;
 }
 
+/* ---- twins ------------------------------------------------------------------------------------------------- */
+
+/* A twin's label is copied into ts_trial_patient.label; the scenario parser keeps ids to 63 bytes. */
+_Static_assert(sizeof(((ts_trial_patient *)0)->label) >= 64, "a twin's id (<= 63 bytes) must fit a patient label");
+
+/* One parameter a twin sets, in the plugin's unit and within its bounds. */
+static int twin_override(const ts_system *sys, const ts_sc_twin *st, const ts_sc_override *o, ts_trial_override *to,
+                         ts_error *err) {
+  int i = ts_system_instance(sys, o->instance);
+  if (i < 0) {
+    ts_yaml_fail(err, o->value.pos, "parameters.%s.%s: the scenario's model has no instance '%s'; its instances are:",
+                 o->instance, o->param, o->instance);
+    for (size_t k = 0; k < sys->n_inst; k++)
+      ts_error_append(err, "  %s  (%s/%s)", sys->inst[k].name, sys->inst[k].lib->name, sys->inst[k].model->name);
+    return -1;
+  }
+  const ts_instance *in = &sys->inst[i];
+  int p = ts_model_param_index(in->model, o->param);
+  if (p < 0) {
+    ts_yaml_fail(err, o->value.pos, "parameters.%s.%s: instance '%s' (%s/%s) has no parameter '%s'; its parameters are:",
+                 o->instance, o->param, in->name, in->lib->name, in->model->name, o->param);
+    for (uint32_t k = 0; k < in->model->n_params; k++)
+      ts_error_append(err, "  %s [%s]  %s", in->model->params[k].name, in->model->params[k].unit,
+                      in->model->params[k].doc ? in->model->params[k].doc : "");
+    return -1;
+  }
+  const ts_param *d = &in->model->params[p];
+  char what[300];
+  snprintf(what, sizeof what, "parameters.%s.%s (twin '%s')", o->instance, o->param, st->id);
+  if (ts_convert_quantity(&o->value, d->unit, what, &to->value, err) != 0)
+    return -1;
+  if (!ts_param_in_range(d, to->value)) {
+    char range[128];
+    ts_param_range_text(d, range, sizeof range);
+    const char *unit = strcmp(d->unit, "1") == 0 ? "" : d->unit;
+    return ts_yaml_fail(err, o->value.pos, "parameter %s.%s = %g%s%s is outside its allowed range %s%s%s", in->name,
+                        d->name, to->value, *unit ? " " : "", unit, range, *unit ? " " : "", unit);
+  }
+  to->param = in->param_offset + (uint32_t)p;
+  return 0;
+}
+
+/* A covariate of a twin for the store: WT, HT and BSA converted to kg, cm and m^2 (and > 0), others as written. */
+static int twin_covariate(const ts_sc_covariate *c, ts_store_covariate *out, ts_error *err) {
+  static const struct {
+    const char *name, *unit, *what;
+  } body[] = {{"WT", "kg", "a body weight"}, {"HT", "cm", "a height"}, {"BSA", "m^2", "a body-surface area"}};
+  *out = (ts_store_covariate){c->name, c->value.value, c->value.unit[0] ? c->value.unit : "1"};
+  for (size_t i = 0; i < sizeof body / sizeof *body; i++) {
+    if (strcmp(c->name, body[i].name) != 0)
+      continue;
+    char what[64];
+    snprintf(what, sizeof what, "covariates.%s (%s)", c->name, body[i].what);
+    if (ts_convert_quantity(&c->value, body[i].unit, what, &out->value, err) != 0)
+      return -1;
+    if (!(out->value > 0))
+      return ts_yaml_fail(err, c->value.pos, "%s: must be > 0, found %g %s", what, c->value.value, c->value.unit);
+    out->unit = body[i].unit;
+  }
+  return 0;
+}
+
+static int build_twin(const ts_system *sys, const ts_sc_twin *st, ts_trial_twin *tt, ts_error *err) {
+  tt->label = st->id;
+  tt->weight_kg = tt->bsa_m2 = NAN;
+  size_t cap = st->n_covariates + 2; /* + SEX + a computed BSA */
+  if ((st->n_overrides && !(tt->overrides = calloc(st->n_overrides, sizeof *tt->overrides))) ||
+      !(tt->covariates = calloc(cap, sizeof *tt->covariates)))
+    return ts_fail(err, TS_E_NOMEM, "out of memory");
+  for (size_t i = 0; i < st->n_overrides; i++, tt->n_overrides++)
+    if (twin_override(sys, st, &st->overrides[i], &tt->overrides[i], err) != 0)
+      return -1;
+  double height_cm = NAN;
+  for (size_t i = 0; i < st->n_covariates; i++, tt->n_covariates++) {
+    ts_store_covariate *c = &tt->covariates[i];
+    if (twin_covariate(&st->covariates[i], c, err) != 0)
+      return -1;
+    if (strcmp(c->name, "WT") == 0)
+      tt->weight_kg = c->value;
+    else if (strcmp(c->name, "HT") == 0)
+      height_cm = c->value;
+    else if (strcmp(c->name, "BSA") == 0)
+      tt->bsa_m2 = c->value;
+  }
+  if (st->sex != TS_SC_SEX_NONE)
+    tt->covariates[tt->n_covariates++] = (ts_store_covariate){"SEX", (double)st->sex, "1"};
+  if (st->bsa_formula) { /* the parser made sure of WT and HT (and that there is no BSA covariate) */
+    tt->bsa_m2 = ts_body_surface_area(st->bsa_formula, tt->weight_kg, height_cm);
+    tt->covariates[tt->n_covariates++] = (ts_store_covariate){"BSA", tt->bsa_m2, "m^2"};
+  }
+  return 0;
+}
+
+/* Every twin must have what the doses need: a weight for doses per kg, a body-surface area for doses per m^2. */
+static int check_twin_doses(const ts_system *sys, const ts_scenario *sc, const ts_sc_twin *st, const ts_trial_twin *tt,
+                            ts_error *err) {
+  for (size_t a = 0; a < sys->n_arms; a++)
+    for (size_t k = 0; k < sys->arms[a].n_doses; k++) {
+      const ts_dose_plan *p = &sys->arms[a].doses[k];
+      const ts_sc_dose *d = sc->n_arms ? &sc->arms[a].doses[k] : &sc->doses[k];
+      if (p->scale == TS_DOSE_PER_KG && isnan(tt->weight_kg))
+        return ts_yaml_fail(err, st->covariates_pos,
+                            "twin '%s' has no body weight, but the dose '%g %s' (%s:%d:%d) is per body weight: add "
+                            "e.g. 'WT: 70 kg' under covariates",
+                            st->id, d->amount.value, d->amount.unit, d->amount.pos.file, d->amount.pos.line,
+                            d->amount.pos.column);
+      if (p->scale == TS_DOSE_PER_M2 && isnan(tt->bsa_m2))
+        return ts_yaml_fail(err, st->covariates_pos,
+                            "twin '%s' has no body-surface area, but the dose '%g %s' (%s:%d:%d) is per m^2: add "
+                            "the covariates WT and HT with 'body_surface_area: mosteller', or a covariate BSA",
+                            st->id, d->amount.value, d->amount.unit, d->amount.pos.file, d->amount.pos.line,
+                            d->amount.pos.column);
+    }
+  return 0;
+}
+
+static int build_twins(const ts_system *sys, ts_trial *t, const ts_scenario *sc, ts_error *err) {
+  if (!(t->twins = calloc(sc->n_twins, sizeof *t->twins)))
+    return ts_fail(err, TS_E_NOMEM, "out of memory");
+  for (size_t i = 0; i < sc->n_twins; i++) {
+    t->n_twins++; /* counted before it is filled, so that ts_system_free_trial frees a twin built half-way */
+    if (build_twin(sys, &sc->twins[i], &t->twins[i], err) != 0 ||
+        check_twin_doses(sys, sc, &sc->twins[i], &t->twins[i], err) != 0)
+      return -1;
+  }
+  return 0;
+}
+
 size_t ts_trial_max_covariates(const ts_system *sys) {
-  return sys->trial->n_vars + 1; /* + a computed BSA */
+  const ts_trial *t = sys->trial;
+  size_t n = t->n_vars + 1; /* + a computed BSA */
+  for (size_t i = 0; i < t->n_twins; i++)
+    if (t->twins[i].n_covariates > n)
+      n = t->twins[i].n_covariates;
+  return n;
 }
 
 /* The covariates of a drawn patient, for the store: the cohort's covariates and a computed BSA. */
@@ -266,6 +405,20 @@ int ts_trial_draw(const ts_system *sys, uint64_t seed, uint64_t k, ts_trial_pati
   p->weight_kg = p->bsa_m2 = NAN;
   p->redraws = 0;
   p->n_covariates = 0;
+  if (t->n_twins) {
+    if (k < 1 || k > t->n_twins)
+      return ts_fail(err, TS_E_INTERNAL, "patient %llu asked of a scenario with %zu twins", (unsigned long long)k,
+                     t->n_twins);
+    const ts_trial_twin *tw = &t->twins[k - 1];
+    for (size_t i = 0; i < tw->n_overrides; i++)
+      p->params[tw->overrides[i].param] = tw->overrides[i].value;
+    memcpy(p->covariates, tw->covariates, tw->n_covariates * sizeof *p->covariates);
+    p->n_covariates = tw->n_covariates;
+    p->weight_kg = tw->weight_kg;
+    p->bsa_m2 = tw->bsa_m2;
+    snprintf(p->label, sizeof p->label, "%s", tw->label);
+    return 0;
+  }
   if (!t->cohort) {
     snprintf(p->label, sizeof p->label, "%s", sys->scenario->patient_id);
     return 0;
@@ -385,12 +538,13 @@ int ts_system_build_trial(ts_system *sys, const ts_scenario *sc, ts_error *err) 
   if (!t)
     return ts_fail(err, TS_E_NOMEM, "out of memory");
   sys->trial = t;
-  t->n_patients = sc->cohort.present ? (size_t)sc->cohort.size : 1;
+  t->n_patients = sc->n_twins ? sc->n_twins : sc->cohort.present ? (size_t)sc->cohort.size : 1;
   t->design = sc->design;
   t->weight_var = t->height_var = t->bsa_var = -1;
   if (sc->cohort.present && build_cohort(sys, t, sc, err) != 0)
     return -1;
-  if (body_size(sys, t, sc, err) != 0 || build_observations(sys, t, sc, err) != 0 ||
+  if ((sc->n_twins ? build_twins(sys, t, sc, err) : body_size(sys, t, sc, err)) != 0 ||
+      build_observations(sys, t, sc, err) != 0 ||
       build_endpoints(sys, t, sc, err) != 0)
     return -1;
   return 0;

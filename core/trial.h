@@ -1,5 +1,5 @@
-/* A system's trial: the cohort (variables resolved against the plugins' parameters, in their units), the
- * observation schedule and the endpoints (docs/scenario.md, "Virtual trials"; docs/endpoints.md). Built with the
+/* A system's trial: the cohort (variables resolved against the plugins' parameters, in their units) or the twins
+ * (their parameters and covariates resolved the same way), the observation schedule and the endpoints (docs/scenario.md, "Virtual trials"; docs/endpoints.md). Built with the
  * system, read-only afterwards. */
 #ifndef TWINSIM_CORE_TRIAL_H
 #define TWINSIM_CORE_TRIAL_H
@@ -26,6 +26,23 @@ typedef struct ts_trial_obs {
   double proportional; /* fraction */
 } ts_trial_obs;
 
+typedef struct ts_trial_override { /* a parameter a twin sets */
+  uint32_t param; /* index into the system's parameter vector */
+  double value;   /* in the plugin's unit, within the parameter's bounds */
+} ts_trial_override;
+
+typedef struct ts_trial_twin { /* one twin file, resolved: what ts_trial_draw gives its patient */
+  const char *label;           /* the twin's id (borrowed from the scenario) */
+  ts_trial_override *overrides;
+  size_t n_overrides;
+  ts_store_covariate *covariates; /* in the order written: WT in kg, HT in cm, BSA in m^2, others in their own unit;
+                                     then SEX (0 female, 1 male) and a computed BSA when given. Names and units
+                                     borrowed from the scenario or static. */
+  size_t n_covariates;
+  double weight_kg; /* NAN when the twin has no WT */
+  double bsa_m2;    /* NAN when the twin has neither BSA nor body_surface_area */
+} ts_trial_twin;
+
 typedef struct ts_obs_sample { /* one scheduled observation */
   double time;
   uint32_t obs; /* index into observations */
@@ -34,7 +51,7 @@ typedef struct ts_obs_sample { /* one scheduled observation */
 struct ts_trial {
   size_t n_patients;
   ts_sc_design design;
-  ts_cohort *cohort; /* NULL: one patient with the scenario's values */
+  ts_cohort *cohort; /* NULL: the twins, or else one patient with the scenario's values */
   ts_trial_var *vars;
   size_t n_vars;
   int weight_var, height_var, bsa_var; /* indices of WT (mass), HT (length), BSA (area) covariates, or -1 */
@@ -54,6 +71,9 @@ struct ts_trial {
   int toxicity_rec;
   int exposure_rec;
   bool any_endpoint;
+
+  ts_trial_twin *twins; /* n_twins > 0: patient k is twin k of the scenario (there is no cohort) */
+  size_t n_twins;
 };
 
 /* One patient of the trial: parameters, covariates and body size. */
@@ -68,11 +88,11 @@ typedef struct ts_trial_patient {
   char label[64];
 } ts_trial_patient;
 
-/* How many covariates (and cohort values) a patient can have: the size of the arrays above. */
+/* How many covariates (and cohort values) a patient can have, twins included: the size of the arrays above. */
 size_t ts_trial_max_covariates(const ts_system *sys);
 
-/* Patient k (1-based) into p (whose arrays the caller sized): drawn from the cohort, or the scenario's patient.
- * Sets the label ("patient-k", or the scenario's patient id). */
+/* Patient k (1-based) into p (whose arrays the caller sized): drawn from the cohort, twin k, or the scenario's
+ * patient. Sets the label ("patient-k", the twin's id, or the scenario's patient id). */
 int ts_trial_draw(const ts_system *sys, uint64_t seed, uint64_t k, ts_trial_patient *p, ts_error *err);
 
 /* The arm patient k is simulated in under a randomised design (its own random stream). */

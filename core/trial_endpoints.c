@@ -25,6 +25,12 @@ size_t ts_trial_observe(const ts_system *sys, uint64_t seed, uint64_t patient, s
   return res->n_observed;
 }
 
+/* A dose given into the target of the arm's first dose line (whichever regimen a rule switched to). */
+static int first_line_dose(const ts_arm *arm, const ts_sim_event *e) {
+  return arm->n_doses > 0 && (e->kind == TS_EV_BOLUS || e->kind == TS_EV_INFUSION_START) &&
+         e->plan->global_target == arm->doses[0].global_target;
+}
+
 /* Column j of the recorded trajectory into a contiguous buffer. */
 static const double *column(const ts_system *sys, const ts_sim_result *res, int j, double *buf) {
   for (size_t i = 0; i < res->n_times; i++)
@@ -54,9 +60,9 @@ static size_t exposures(const ts_system *sys, const ts_sim_result *res, ts_trial
   double *starts = scratch->times;
   const ts_trial *t = sys->trial;
   size_t n_starts = 0;
-  for (size_t k = 0; k < res->n_events; k++)
-    if (res->events[k].plan == 0 && res->events[k].kind != TS_DOSE_INFUSION_STOP)
-      starts[n_starts++] = res->events[k].time;
+  for (size_t k = 0; k < res->n_log; k++)
+    if (first_line_dose(scratch->arm, &res->log[k]) && n_starts < scratch->cap)
+      starts[n_starts++] = res->log[k].time;
   if (n_starts == 0)
     return 0;
   ts_cycle_exposure *cycles = scratch->cycles;
@@ -93,9 +99,9 @@ size_t ts_trial_endpoints(const ts_system *sys, const ts_sim_result *res, const 
     const ts_dose_plan *p = &scratch->arm->doses[0];
     e->dose_unit = sys->inst[p->instance].model->dose_targets[p->target].unit;
     e->cumulative_dose = 0.0;
-    for (size_t k = 0; k < res->n_events; k++)
-      if (res->events[k].plan == 0 && res->events[k].kind != TS_DOSE_INFUSION_STOP)
-        e->cumulative_dose += res->events[k].amount;
+    for (size_t k = 0; k < res->n_log; k++)
+      if (first_line_dose(scratch->arm, &res->log[k]))
+        e->cumulative_dose += res->log[k].amount;
   }
   if (t->recist_obs >= 0)
     recist(t, res, observed, scratch->times, scratch->sizes, e);

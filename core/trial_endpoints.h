@@ -17,6 +17,7 @@ typedef struct ts_trial_scratch {
   double *times;
   double *sizes;
   ts_cycle_exposure *cycles;
+  size_t cap; /* entries of times and cycles */
 } ts_trial_scratch;
 
 /* The observations taken, with measurement error y = f (1 + prop e1) + add e2 drawn from the stream (seed, patient,

@@ -76,9 +76,12 @@ static void test_bolus_and_infusion_in_other_units(void **state) {
   expect[7] = end * exp(-k * 1.5);
   for (int i = 0; i < 8; i++)
     assert_float_equal(s.res.values[i], expect[i], 1e-8 * fmax(1, fabs(expect[i])));
-  assert_int_equal(s.res.n_events, 3); /* bolus, infusion start, infusion stop */
-  assert_float_equal(s.res.events[1].rate, 48.0, 1e-12);
-  assert_float_equal(s.res.events[2].time, 2.5, 1e-12);
+  assert_int_equal(s.res.n_log, 3); /* bolus, infusion start, infusion stop */
+  assert_int_equal(s.res.log[0].kind, TS_EV_BOLUS);
+  assert_int_equal(s.res.log[1].kind, TS_EV_INFUSION_START);
+  assert_float_equal(s.res.log[1].rate, 48.0, 1e-12);
+  assert_int_equal(s.res.log[2].kind, TS_EV_INFUSION_STOP);
+  assert_float_equal(s.res.log[2].time, 2.5, 1e-12);
   ts_test_sim_free(&s);
 }
 
