@@ -34,9 +34,16 @@ int ts_system_build_rules(ts_system *sys, const ts_scenario *sc, ts_error *err) 
       if (ts_convert_quantity(&r->threshold, sys->signals[b].unit, what, &out->threshold, err) != 0)
         return -1;
     }
-    for (size_t a = 0; r->action == TS_SC_SWITCH && a < sys->n_arms; a++)
-      if (strcmp(sys->arms[a].name, r->switch_arm) == 0)
+    if (sys->n_arms > 64)
+      return ts_yaml_fail(err, r->pos, "rules: at most 64 arms are supported with rules, found %zu", sys->n_arms);
+    out->arms = r->n_arms ? 0 : ~(uint64_t)0;
+    for (size_t a = 0; a < sys->n_arms; a++) {
+      if (r->action == TS_SC_SWITCH && strcmp(sys->arms[a].name, r->switch_arm) == 0)
         out->switch_arm = a;
+      for (size_t k = 0; k < r->n_arms; k++)
+        if (strcmp(sys->arms[a].name, r->arms[k]) == 0)
+          out->arms |= (uint64_t)1 << a;
+    }
     sys->n_crossing_rules += r->crossing;
   }
   return 0;

@@ -215,6 +215,8 @@ typedef struct ts_sc_rule {
   char *switch_arm;       /* SWITCH: the arm whose doses follow */
   ts_yaml_pos action_pos;
   bool once;
+  char **arms; /* the arms it applies to; none listed: every arm */
+  size_t n_arms;
 } ts_sc_rule;
 
 /* ---- Twins (docs/twins.md): one virtual patient per file ------------------------------------------------------ */

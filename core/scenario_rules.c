@@ -6,6 +6,7 @@
  *       when: {signal: tox.ANC, below: 1.0 1e9 cells/L}    # or above:; or '50% of baseline', '120% of nadir'
  *       then: hold                     # hold | resume | stop | {reduce: 25%} | {switch: arm}
  *       once: false
+ *       arms: [adaptive]               # the arms it applies to; default every arm
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 #include "scenario_internal.h"
 #include "units.h"
 
-static const char *const rule_keys[] = {"name", "check", "when", "then", "once", NULL};
+static const char *const rule_keys[] = {"name", "check", "when", "then", "once", "arms", NULL};
 static const char *const check_keys[] = {"every", NULL};
 static const char *const when_keys[] = {"signal", "below", "above", NULL};
 static const char *const then_keys[] = {"reduce", "switch", NULL};
@@ -128,7 +129,25 @@ static int parse_rule(const ts_yaml_node *m, const char *path, ts_sc_rule *r, ts
     return -1;
   if ((n = ts_yaml_get(m, "once")) && sc_get_bool(n, sc_sub(p, path, "once"), &r->once, err) != 0)
     return -1;
+  if ((n = ts_yaml_get(m, "arms"))) {
+    sc_sub(p, path, "arms");
+    if (sc_expect(n, TS_YAML_SEQUENCE, p, "a list of arm names, e.g. [adaptive]", err) != 0)
+      return -1;
+    if (n->n && !(r->arms = calloc(n->n, sizeof *r->arms)))
+      return sc_nomem(err);
+    for (size_t i = 0; i < n->n; i++, r->n_arms++)
+      if (sc_check_identifier(n->items[i], p, "arm name", err) != 0 ||
+          sc_dup_into(n->items[i]->scalar, &r->arms[i], err) != 0)
+        return -1;
+  }
   return 0;
+}
+
+static bool has_arm(const ts_scenario *sc, const char *name) {
+  for (size_t a = 0; a < sc->n_arms; a++)
+    if (strcmp(sc->arms[a].name, name) == 0)
+      return true;
+  return false;
 }
 
 int sc_parse_rules(ts_scenario *sc, const ts_yaml_node *root, ts_error *err) {
@@ -149,13 +168,12 @@ int sc_parse_rules(ts_scenario *sc, const ts_yaml_node *root, ts_error *err) {
       if (strcmp(sc->rules[k].name, r->name) == 0)
         return ts_yaml_fail(err, list->items[i]->pos, "%s.name: rule '%s' is named twice (first at line %d)", path,
                             r->name, sc->rules[k].pos.line);
-    if (r->action == TS_SC_SWITCH) {
-      bool found = false;
-      for (size_t a = 0; a < sc->n_arms; a++)
-        found |= strcmp(sc->arms[a].name, r->switch_arm) == 0;
-      if (!found)
-        return ts_yaml_fail(err, r->action_pos, "%s.then: no arm named '%s' to switch to", path, r->switch_arm);
-    }
+    if (r->action == TS_SC_SWITCH && !has_arm(sc, r->switch_arm))
+      return ts_yaml_fail(err, r->action_pos, "%s.then: no arm named '%s' to switch to", path, r->switch_arm);
+    const ts_yaml_node *arms = ts_yaml_get(list->items[i], "arms");
+    for (size_t a = 0; a < r->n_arms; a++)
+      if (!has_arm(sc, r->arms[a]))
+        return ts_yaml_fail(err, arms->items[a]->pos, "%s.arms: no arm named '%s'", path, r->arms[a]);
   }
   return 0;
 }
@@ -168,6 +186,9 @@ void sc_free_rules(ts_scenario *sc) {
     free(r->signal.signal);
     free(r->threshold.unit);
     free(r->switch_arm);
+    for (size_t a = 0; a < r->n_arms; a++)
+      free(r->arms[a]);
+    free(r->arms);
   }
   free(sc->rules);
 }

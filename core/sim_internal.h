@@ -58,6 +58,7 @@ struct ts_sim {
   int held, stopped;  /* doses are skipped while held (until resumed) or after a stop */
   double dose_factor; /* product of (1 - reduction) of the reductions so far */
   size_t current_arm; /* the regimen in use: the patient's arm, or the last switched to */
+  size_t patient_arm; /* the arm the patient was simulated in: which rules apply */
   int *roots;         /* CVodeGetRootInfo */
   double *values;     /* n_output_times * n_recorded */
   double *observed;   /* one per scheduled observation */

@@ -47,7 +47,7 @@ int ts_rules_begin(ts_sim *s, double t0, const double *y) {
   const ts_system *sys = s->sys;
   s->held = s->stopped = 0;
   s->dose_factor = 1.0;
-  s->current_arm = (size_t)(s->arm - sys->arms);
+  s->current_arm = s->patient_arm = (size_t)(s->arm - sys->arms);
   if (sys->n_rules == 0)
     return 0;
   if (ts_sim_evaluate(s, t0, y, NULL) != 0)
@@ -95,7 +95,8 @@ static int fire(ts_sim *s, size_t r, double t, double value) {
 static int fires(const ts_sim *s, size_t r, double value) {
   const ts_rule *rule = &s->sys->rules[r];
   double limit = threshold(s, r);
-  if (!(rule->above ? value > limit : value < limit) || (rule->once && s->rule_fired[r]))
+  if (!(rule->arms >> s->patient_arm & 1u) || !(rule->above ? value > limit : value < limit) ||
+      (rule->once && s->rule_fired[r]))
     return 0;
   switch (rule->action) {
   case TS_SC_HOLD: return !s->held && !s->stopped;

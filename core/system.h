@@ -93,6 +93,7 @@ typedef struct ts_rule { /* a dosing rule of the scenario, resolved */
   double reduce; /* REDUCE: the fraction taken off every later dose */
   size_t switch_arm;
   int once;
+  uint64_t arms; /* bit a: applies in arm a (the patient's arm); all bits when the scenario lists none */
 } ts_rule;
 
 typedef struct ts_system {

@@ -74,7 +74,7 @@ static void test_hold_relative_to_baseline(void **state) {
   assert_non_null(rule);
   assert_float_equal(rule->time, 7, 0);
   assert_float_equal(rule->value, 10 * exp(-0.7), 1e-4); /* rtol 1e-6 */
-  assert_int_equal(count(&s, TS_EV_RULE), 1); /* once; and resume never fires */
+  assert_int_equal(count(&s, TS_EV_RULE), 1);            /* once; and resume never fires */
   assert_int_equal(count(&s, TS_EV_BOLUS), 0);
   assert_int_equal(count(&s, TS_EV_DOSE_SKIPPED), 4);
   assert_float_equal(s.res.values[35], 10 * exp(-3.5), 1e-4); /* no dose reached the patient */
@@ -137,6 +137,21 @@ static void test_switch_regimen(void **state) {
   ts_test_sim_free(&s);
 }
 
+/* A rule limited to arm b does nothing in arm a (the first arm, which the test simulates). */
+static void test_rule_limited_to_an_arm(void **state) {
+  (void)state;
+  ts_test_sim s;
+  simulate(&s, "armrule",
+           "model:\n  d:\n    model: testkit/decay\n    parameters: {k: 0.5 1/d, V: 1 L}\n"
+           "arms:\n  - name: a\n    doses:\n      - {target: d.depot, amount: 1 mg, interval: 1 d, count: 30}\n"
+           "  - name: b\n"
+           "rules:\n  - name: stop_b\n    check: {every: 1 d}\n    when: {signal: d.C, above: 0.5 mg/L}\n"
+           "    then: stop\n    arms: [b]\nhorizon: 30 d\noutput:\n  every: 1 d\n  signals: [d.C]\n");
+  assert_int_equal(count(&s, TS_EV_RULE), 0);
+  assert_int_equal(count(&s, TS_EV_BOLUS), 30);
+  ts_test_sim_free(&s);
+}
+
 static void expect_error(const char *rules, const char *fragment) {
   char yaml[4096];
   snprintf(yaml, sizeof yaml,
@@ -170,6 +185,8 @@ static void test_bad_rules(void **state) {
                "give exactly one of 'below' and 'above'");
   expect_error("  - {name: r, check: {every: 1 d}, when: {signal: d.C, below: 1 mg/L}, then: pause}\n",
                "unknown value 'pause'; expected hold, resume or stop");
+  expect_error("  - {name: r, check: {every: 1 d}, when: {signal: d.C, below: 1 mg/L}, then: hold, arms: [z]}\n",
+               "rules[1].arms: no arm named 'z'");
 }
 
 int main(void) {
@@ -178,6 +195,7 @@ int main(void) {
       cmocka_unit_test(test_hold_relative_to_baseline),
       cmocka_unit_test(test_reduce_once),
       cmocka_unit_test(test_switch_regimen),
+      cmocka_unit_test(test_rule_limited_to_an_arm),
       cmocka_unit_test(test_bad_rules),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
