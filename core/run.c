@@ -134,16 +134,19 @@ static const char *event_kind_name(ts_sim_event_kind k) {
   return "?";
 }
 
-/* "anc_hold: tox.ANC = 0.83 1e9 cells/L, below 1 1e9 cells/L: hold" */
+/* "anc_hold: tox.ANC = 0.83 1e9 cells/L, below 1 1e9 cells/L: hold"; "break: tumor.PSA = 4.1 ng/mL, below 50% of
+ * baseline: hold" */
 static void rule_detail(const ts_system *sys, const ts_sim_event *e, char *buf, size_t cap) {
   static const char *const actions[] = {"hold", "resume", "reduce", "switch", "stop"};
   const ts_rule *r = &sys->rules[e->rule];
-  const char *ref = r->reference == TS_SC_OF_BASELINE ? " of baseline"
-                    : r->reference == TS_SC_OF_NADIR  ? " of nadir"
-                                                      : "";
-  snprintf(buf, cap, "%s: %s = %.6g %s, %s %.6g%s%s: %s", r->name, sys->signals[r->bus].name, e->value, r->unit,
-           r->above ? "above" : "below", r->reference == TS_SC_ABSOLUTE ? r->threshold : 100 * r->threshold,
-           r->reference == TS_SC_ABSOLUTE ? "" : "%", *ref ? ref : "", actions[r->action]);
+  char limit[96];
+  if (r->reference == TS_SC_ABSOLUTE)
+    snprintf(limit, sizeof limit, "%.6g %s", r->threshold, r->unit);
+  else
+    snprintf(limit, sizeof limit, "%.6g%% of %s", 100 * r->threshold,
+             r->reference == TS_SC_OF_BASELINE ? "baseline" : "nadir");
+  snprintf(buf, cap, "%s: %s = %.6g %s, %s %s: %s", r->name, sys->signals[r->bus].name, e->value, r->unit,
+           r->above ? "above" : "below", limit, actions[r->action]);
 }
 
 /* Everything one patient-in-an-arm needs on its way to the store, sized once per run. */

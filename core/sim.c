@@ -372,13 +372,15 @@ static int give_dose(ts_sim *s, const ts_dose_event *e, double *y, int *changed)
   const ts_system *sys = s->sys;
   const ts_dose_plan *plan = e->plan;
   const ts_instance *in = &sys->inst[plan->instance];
-  ts_sim_event log = {.time = e->time, .plan = plan, .amount = e->amount, .rate = e->rate, .rule = -1};
-  if (s->held || s->stopped) {
+  ts_sim_event log = {.time = e->time,
+                      .plan = plan,
+                      .amount = e->amount * s->dose_factor,
+                      .rate = e->rate * s->dose_factor,
+                      .rule = -1};
+  if (s->held || s->stopped) { /* logged with the amount it would have had */
     log.kind = TS_EV_DOSE_SKIPPED;
     return ts_sim_log(s, &log);
   }
-  log.amount *= s->dose_factor;
-  log.rate *= s->dose_factor;
   if (e->kind == TS_DOSE_BOLUS) {
     log.kind = TS_EV_BOLUS;
     if (in->model->bolus) {
