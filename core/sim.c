@@ -479,6 +479,19 @@ static int advance(ts_sim *s, double target) {
   }
 }
 
+/* Adds CVODE's counters of the segment just ended to the patient's totals. */
+static void add_counters(ts_sim *s) {
+  long n;
+  if (!s->cvode)
+    return;
+  if (CVodeGetNumSteps(s->cvode, &n) == CV_SUCCESS)
+    s->steps += n;
+  if (CVodeGetNumRhsEvals(s->cvode, &n) == CV_SUCCESS)
+    s->rhs_evals += n;
+  if (CVodeGetNumJacEvals(s->cvode, &n) == CV_SUCCESS)
+    s->jac_evals += n;
+}
+
 /* The patient's time line. Returns 0, or -1 when the patient failed (s->message says why). At each stop: samples
  * first (before anything changes), then infusions that end, rule visits, doses, discrete steps. */
 static int integrate(ts_sim *s, const ts_patient *p, ts_sim_result *res) {
@@ -490,6 +503,7 @@ static int integrate(ts_sim *s, const ts_patient *p, ts_sim_result *res) {
   s->arm = p->arm ? p->arm : &sys->arms[0];
   s->patient = p;
   s->n_log = s->n_running = s->next_dose = 0;
+  s->steps = s->rhs_evals = s->jac_evals = 0;
   if (init_patient(s, p, t, y) != 0 || ts_rules_begin(s, t, y) != 0)
     return -1;
   s->n_schedule = ts_dose_schedule(s->arm, s->params, p->weight_kg, p->bsa_m2, -INFINITY, s->schedule);
@@ -512,6 +526,7 @@ static int integrate(ts_sim *s, const ts_patient *p, ts_sim_result *res) {
       continue;
     }
     if (restart) {
+      add_counters(s);
       int flag = CVodeReInit(s->cvode, t, s->y);
       if (flag < 0)
         return fail_solver(s, flag);
@@ -543,11 +558,10 @@ int ts_sim_run(ts_sim *s, const ts_patient *p, ts_sim_result *res, ts_error *err
     res->failure_time = s->failure_time;
     res->message = s->message;
   }
-  if (s->cvode) {
-    CVodeGetNumSteps(s->cvode, &res->n_steps);
-    CVodeGetNumRhsEvals(s->cvode, &res->n_rhs_evals);
-    CVodeGetNumJacEvals(s->cvode, &res->n_jac_evals);
-  }
+  add_counters(s);
+  res->n_steps = s->steps;
+  res->n_rhs_evals = s->rhs_evals;
+  res->n_jac_evals = s->jac_evals;
   return 0;
 }
 

@@ -60,9 +60,12 @@ struct ts_sim {
   size_t current_arm; /* the regimen in use: the patient's arm, or the last switched to */
   size_t patient_arm; /* the arm the patient was simulated in: which rules apply */
   int *roots;         /* CVodeGetRootInfo */
-  double *values;     /* n_output_times * n_recorded */
-  double *observed;   /* one per scheduled observation */
-  const ts_arm *arm;  /* the current patient's */
+
+  /* CVODE's counters restart at every CVodeReInit: the patient's totals add up the segments. */
+  long steps, rhs_evals, jac_evals;
+  double *values;    /* n_output_times * n_recorded */
+  double *observed;  /* one per scheduled observation */
+  const ts_arm *arm; /* the current patient's */
 
   /* Failure of the current patient. */
   int failed;
