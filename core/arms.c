@@ -1,6 +1,7 @@
 /* The arms of a system: each arm's dose lines resolved against the plugins' dose targets, with amounts converted
  * to the target's unit. An amount may also be per body weight ("1.5 mg/kg") or per body-surface area ("75 mg/m^2"):
  * the unit says which, and the patient's weight or BSA scales it when the patient's doses are scheduled. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,59 @@ static int resolve_dose(ts_system *sys, const ts_sc_dose *d, ts_dose_plan *p, ts
   return 0;
 }
 
+typedef struct infusion_span {
+  double start, end;
+  size_t line;
+} infusion_span;
+
+static int by_start(const void *a, const void *b) {
+  const infusion_span *x = a, *y = b;
+  return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Infusions into one target must not overlap unless their dose lines say `overlap: true`: an overlap is more often a
+ * mistyped interval than an intent. Checked on the nominal schedule (F = 1: the longest an infusion given by rate
+ * lasts; the lag time shifts every dose into a target alike, so it changes no overlap). */
+static int check_overlaps(const ts_system *sys, const ts_arm *arm, const ts_sc_dose *doses, const char *where,
+                          ts_error *err) {
+  for (uint32_t g = 0; g < sys->n_dose_targets; g++) {
+    size_t n = 0;
+    for (size_t k = 0; k < arm->n_doses; k++)
+      if (arm->doses[k].global_target == g && arm->doses[k].kind != TS_SC_BOLUS && !doses[k].overlap)
+        n += (size_t)arm->doses[k].count;
+    if (n < 2)
+      continue;
+    infusion_span *spans = malloc(n * sizeof *spans);
+    if (!spans)
+      return ts_fail(err, TS_E_NOMEM, "out of memory");
+    size_t m = 0;
+    for (size_t k = 0; k < arm->n_doses; k++) {
+      const ts_dose_plan *p = &arm->doses[k];
+      if (p->global_target != g || p->kind == TS_SC_BOLUS || doses[k].overlap)
+        continue;
+      double duration = p->kind == TS_SC_INFUSION_RATE ? p->amount / p->rate : p->duration;
+      for (long i = 0; i < p->count; i++)
+        spans[m++] =
+            (infusion_span){p->start + (double)i * p->interval, p->start + (double)i * p->interval + duration, k};
+    }
+    qsort(spans, m, sizeof *spans, by_start);
+    for (size_t i = 1; i < m; i++)
+      if (spans[i].start < spans[i - 1].end - 1e-12 * fmax(1.0, fabs(spans[i - 1].end))) {
+        const ts_sc_dose *d = &doses[spans[i].line];
+        int rc = ts_yaml_fail(err, d->pos,
+                              "%s: the infusion from %g d to %g d into %s.%s overlaps the one from %g d to %g d "
+                              "(line %d); shorten it, lengthen the interval, or say 'overlap: true' if both are meant "
+                              "to run at once",
+                              where, spans[i].start, spans[i].end, d->instance, d->target, spans[i - 1].start,
+                              spans[i - 1].end, doses[spans[i - 1].line].pos.line);
+        free(spans);
+        return rc;
+      }
+    free(spans);
+  }
+  return 0;
+}
+
 static int build_arm(ts_system *sys, ts_arm *arm, const char *name, const ts_sc_dose *doses, size_t n, ts_error *err) {
   arm->name = name;
   if (!(arm->doses = calloc(n ? n : 1, sizeof *arm->doses)))
@@ -94,7 +148,9 @@ static int build_arm(ts_system *sys, ts_arm *arm, const char *name, const ts_sc_
       return -1;
     arm->n_doses++;
   }
-  return 0;
+  char where[128];
+  snprintf(where, sizeof where, "doses of arm %s", name);
+  return check_overlaps(sys, arm, doses, where, err);
 }
 
 int ts_system_build_arms(ts_system *sys, const ts_scenario *sc, ts_error *err) {

@@ -48,7 +48,8 @@ static double now_seconds(void) {
 typedef struct run_description {
   ts_store_kv meta[20];
   char text[20][128];
-  char *atol; /* "pk.A1 = 1e-06 mg; ..." */
+  char *atol;  /* "pk.A1 = 1e-06 mg; ..." */
+  char *twins; /* "twins/a.yaml sha256 ...; ..." */
   ts_store_model *models;
   ts_store_signal *signals;
   ts_store_run run;
@@ -96,6 +97,20 @@ static int describe_run(const ts_loaded *l, run_description *d, ts_error *err) {
     used += (size_t)snprintf(d->atol + used, cap - used, "%s%s = %.6g %s", k ? "; " : "", sys->signals[k].name,
                              sys->atol[k], sys->signals[k].unit);
   d->meta[d->run.n_meta++] = (ts_store_kv){"solver.atol", d->atol};
+  if (sc->n_twins > 0) { /* the twin files, so a result names exactly the patients it simulated */
+    size_t tcap = 1, tused = 0;
+    for (size_t k = 0; k < sc->n_twins; k++)
+      tcap += strlen(sc->twins[k].path) + 80;
+    if (!(d->twins = malloc(tcap)))
+      return ts_fail(err, TS_E_NOMEM, "out of memory");
+    for (size_t k = 0; k < sc->n_twins; k++) {
+      char hash[65];
+      ts_sha256_hex(sc->twins[k].doc->text, sc->twins[k].doc->text_len, hash);
+      tused +=
+          (size_t)snprintf(d->twins + tused, tcap - tused, "%s%s sha256 %s", k ? "; " : "", sc->twins[k].path, hash);
+    }
+    d->meta[d->run.n_meta++] = (ts_store_kv){"twins", d->twins};
+  }
   size_t seed = d->run.n_meta++;
   snprintf(d->text[seed], sizeof d->text[seed], "%" PRIu64, sc->seed);
   d->meta[seed] = (ts_store_kv){"seed", d->text[seed]};
@@ -119,6 +134,7 @@ static int describe_run(const ts_loaded *l, run_description *d, ts_error *err) {
 
 static void free_description(run_description *d) {
   free(d->atol);
+  free(d->twins);
   free(d->models);
   free(d->signals);
 }

@@ -38,8 +38,9 @@ static const char *const top_keys[] = {
 static const char *const reserved_keys[] = {"cohorts", NULL};
 static const char *const instance_keys[] = {"model", "parameters", "inputs", "step", NULL};
 static const char *const patient_keys[] = {"id", "parameters", NULL};
-static const char *const dose_keys[] = {"target",   "amount", "start", "duration", "rate",
-                                        "interval", "count",  "addl",  NULL};
+/* amt, dur and ii are NONMEM's names for amount, duration and interval */
+static const char *const dose_keys[] = {"target",   "amount", "amt",   "start", "duration", "dur", "rate",
+                                        "interval", "ii",     "count", "addl",  "overlap",  NULL};
 static const char *const output_keys[] = {"every", "times", "signals", NULL};
 static const char *const solver_keys[] = {"method",   "rtol",     "atol",        "max_steps",
                                           "max_step", "jacobian", "nonnegative", NULL};
@@ -422,10 +423,24 @@ static int check_rate_unit(const ts_sc_dose *d, const char *path, ts_error *err)
                       path, d->rate.unit, d->amount.unit, d->rate.value, d->amount.unit);
 }
 
+/* The value under `key` or under its NONMEM name `alias` (not both): 0, with *out NULL when neither is given. */
+static int aliased(const ts_yaml_node *map, const char *key, const char *alias, const char *path,
+                   const ts_yaml_node **out, ts_error *err) {
+  const ts_yaml_node *a = ts_yaml_get(map, key), *b = ts_yaml_get(map, alias);
+  if (a && b)
+    return ts_yaml_fail(err, b->pos, "%s: '%s' and '%s' are the same field (NONMEM's name and twinsim's); give one",
+                        path, key, alias);
+  *out = a ? a : b;
+  return 0;
+}
+
 int sc_parse_dose(const ts_yaml_node *map, const char *path, double scenario_start, ts_sc_dose *d, ts_error *err) {
   path_buf p;
+  const ts_yaml_node *amount = NULL, *duration = NULL, *interval = NULL;
   if (sc_expect(map, TS_YAML_MAPPING, path, "a dose: a mapping with 'target' and 'amount'", err) != 0 ||
-      ts_yaml_check_keys(map, dose_keys, path, err) != 0)
+      ts_yaml_check_keys(map, dose_keys, path, err) != 0 || aliased(map, "amount", "amt", path, &amount, err) != 0 ||
+      aliased(map, "duration", "dur", path, &duration, err) != 0 ||
+      aliased(map, "interval", "ii", path, &interval, err) != 0)
     return -1;
   d->pos = map->pos;
   const ts_yaml_node *n = sc_required(map, "target", path, "target: pk.central", err);
@@ -433,7 +448,7 @@ int sc_parse_dose(const ts_yaml_node *map, const char *path, double scenario_sta
   if (!n || sc_get_ref(n, p, "instance.dose_target", "pk.central", &d->instance, &d->target, err) != 0)
     return -1;
   d->target_pos = n->pos;
-  n = sc_required(map, "amount", path, "amount: 100 mg", err);
+  n = amount ? amount : sc_required(map, "amount", path, "amount: 100 mg", err);
   sc_sub(p, path, "amount");
   if (!n || sc_get_quantity(n, p, "100 mg", true, &d->amount, err) != 0)
     return -1;
@@ -450,7 +465,7 @@ int sc_parse_dose(const ts_yaml_node *map, const char *path, double scenario_sta
         "%s: the dose starts at %g d%s, before the scenario's start (%g d); a dose must start at or after 'start'", p,
         d->start_days, n ? "" : " (the default)", scenario_start);
 
-  const ts_yaml_node *duration = ts_yaml_get(map, "duration"), *rate = ts_yaml_get(map, "rate");
+  const ts_yaml_node *rate = ts_yaml_get(map, "rate");
   d->kind = TS_SC_BOLUS;
   if (duration && rate)
     return ts_yaml_fail(err, rate->pos, "%s: give either 'duration' or 'rate' of the infusion, not both", path);
@@ -486,7 +501,6 @@ int sc_parse_dose(const ts_yaml_node *map, const char *path, double scenario_sta
     d->count += 1;
   }
   sc_sub(p, path, "interval");
-  const ts_yaml_node *interval = ts_yaml_get(map, "interval");
   double interval_days = 0;
   if (interval && sc_get_positive_time(interval, p, "21 d", &interval_days, err) != 0)
     return -1;
@@ -494,7 +508,8 @@ int sc_parse_dose(const ts_yaml_node *map, const char *path, double scenario_sta
     return ts_yaml_fail(err, (count ? count : addl)->pos,
                         "%s: %ld doses need an 'interval' between them, e.g. 'interval: 21 d'", path, d->count);
   d->interval_days = d->count > 1 ? interval_days : 0;
-  return 0;
+  const ts_yaml_node *overlap = ts_yaml_get(map, "overlap");
+  return overlap ? sc_get_bool(overlap, sc_sub(p, path, "overlap"), &d->overlap, err) : 0;
 }
 
 int sc_parse_doses(const ts_yaml_node *list, const char *path, double scenario_start, ts_sc_dose **doses,

@@ -70,6 +70,7 @@ typedef struct ts_sc_dose { /* one item of `doses:` */
   double duration_days; /* TS_SC_INFUSION_DURATION: > 0 */
   double interval_days; /* between doses; 0 when count == 1 */
   long count;           /* total number of doses >= 1 (`count: 6`, or `addl: 5` as NONMEM) */
+  bool overlap;         /* `overlap: true`: its infusions may run while another into the same target runs */
 } ts_sc_dose;
 
 typedef struct ts_sc_signal_ref { /* an entry of output.signals, or a key of solver.atol */

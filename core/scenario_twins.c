@@ -16,7 +16,7 @@
 #define TS_TWIN_FORMAT 1  /* `twin: 1` */
 #define TS_TWIN_ID_MAX 63 /* bytes: a patient's label holds 64 (trial.h) */
 
-static const char *const twin_keys[] = {"twin", "id",         "description", "covariates", "sex", "body_surface_area",
+static const char *const twin_keys[] = {"twin",       "id", "description", "covariates", "sex", "body_surface_area",
                                         "parameters", NULL};
 static const char *const bsa_formulas[] = {"mosteller", "dubois", "haycock", "gehan_george", NULL};
 static const char *const sexes[] = {"female", "male", NULL}; /* their index is the covariate SEX */

@@ -258,12 +258,12 @@ static int body_size(ts_system *sys, ts_trial *t, const ts_scenario *sc, ts_erro
 _Static_assert(sizeof(((ts_trial_patient *)0)->label) >= 64, "a twin's id (<= 63 bytes) must fit a patient label");
 
 /* One parameter a twin sets, in the plugin's unit and within its bounds. */
-static int twin_override(const ts_system *sys, const ts_sc_twin *st, const ts_sc_override *o, ts_trial_override *to,
-                         ts_error *err) {
+static int twin_override(const ts_system *sys, const ts_sc_override *o, ts_trial_override *to, ts_error *err) {
   int i = ts_system_instance(sys, o->instance);
   if (i < 0) {
-    ts_yaml_fail(err, o->value.pos, "parameters.%s.%s: the scenario's model has no instance '%s'; its instances are:",
-                 o->instance, o->param, o->instance);
+    ts_yaml_fail(err, o->value.pos,
+                 "parameters.%s.%s: the scenario's model has no instance '%s'; its instances are:", o->instance,
+                 o->param, o->instance);
     for (size_t k = 0; k < sys->n_inst; k++)
       ts_error_append(err, "  %s  (%s/%s)", sys->inst[k].name, sys->inst[k].lib->name, sys->inst[k].model->name);
     return -1;
@@ -271,8 +271,9 @@ static int twin_override(const ts_system *sys, const ts_sc_twin *st, const ts_sc
   const ts_instance *in = &sys->inst[i];
   int p = ts_model_param_index(in->model, o->param);
   if (p < 0) {
-    ts_yaml_fail(err, o->value.pos, "parameters.%s.%s: instance '%s' (%s/%s) has no parameter '%s'; its parameters are:",
-                 o->instance, o->param, in->name, in->lib->name, in->model->name, o->param);
+    ts_yaml_fail(err, o->value.pos,
+                 "parameters.%s.%s: instance '%s' (%s/%s) has no parameter '%s'; its parameters are:", o->instance,
+                 o->param, in->name, in->lib->name, in->model->name, o->param);
     for (uint32_t k = 0; k < in->model->n_params; k++)
       ts_error_append(err, "  %s [%s]  %s", in->model->params[k].name, in->model->params[k].unit,
                       in->model->params[k].doc ? in->model->params[k].doc : "");
@@ -280,7 +281,7 @@ static int twin_override(const ts_system *sys, const ts_sc_twin *st, const ts_sc
   }
   const ts_param *d = &in->model->params[p];
   char what[300];
-  snprintf(what, sizeof what, "parameters.%s.%s (twin '%s')", o->instance, o->param, st->id);
+  snprintf(what, sizeof what, "parameters.%s.%s", o->instance, o->param);
   if (ts_convert_quantity(&o->value, d->unit, what, &to->value, err) != 0)
     return -1;
   if (!ts_param_in_range(d, to->value)) {
@@ -322,7 +323,7 @@ static int build_twin(const ts_system *sys, const ts_sc_twin *st, ts_trial_twin 
       !(tt->covariates = calloc(cap, sizeof *tt->covariates)))
     return ts_fail(err, TS_E_NOMEM, "out of memory");
   for (size_t i = 0; i < st->n_overrides; i++, tt->n_overrides++)
-    if (twin_override(sys, st, &st->overrides[i], &tt->overrides[i], err) != 0)
+    if (twin_override(sys, &st->overrides[i], &tt->overrides[i], err) != 0)
       return -1;
   double height_cm = NAN;
   for (size_t i = 0; i < st->n_covariates; i++, tt->n_covariates++) {
@@ -544,8 +545,7 @@ int ts_system_build_trial(ts_system *sys, const ts_scenario *sc, ts_error *err) 
   if (sc->cohort.present && build_cohort(sys, t, sc, err) != 0)
     return -1;
   if ((sc->n_twins ? build_twins(sys, t, sc, err) : body_size(sys, t, sc, err)) != 0 ||
-      build_observations(sys, t, sc, err) != 0 ||
-      build_endpoints(sys, t, sc, err) != 0)
+      build_observations(sys, t, sc, err) != 0 || build_endpoints(sys, t, sc, err) != 0)
     return -1;
   return 0;
 }

@@ -1,6 +1,6 @@
 /* A system's trial: the cohort (variables resolved against the plugins' parameters, in their units) or the twins
- * (their parameters and covariates resolved the same way), the observation schedule and the endpoints (docs/scenario.md, "Virtual trials"; docs/endpoints.md). Built with the
- * system, read-only afterwards. */
+ * (their parameters and covariates resolved the same way), the observation schedule and the endpoints
+ * (docs/scenario.md, "Virtual trials"; docs/endpoints.md). Built with the system, read-only afterwards. */
 #ifndef TWINSIM_CORE_TRIAL_H
 #define TWINSIM_CORE_TRIAL_H
 
@@ -27,8 +27,8 @@ typedef struct ts_trial_obs {
 } ts_trial_obs;
 
 typedef struct ts_trial_override { /* a parameter a twin sets */
-  uint32_t param; /* index into the system's parameter vector */
-  double value;   /* in the plugin's unit, within the parameter's bounds */
+  uint32_t param;                  /* index into the system's parameter vector */
+  double value;                    /* in the plugin's unit, within the parameter's bounds */
 } ts_trial_override;
 
 typedef struct ts_trial_twin { /* one twin file, resolved: what ts_trial_draw gives its patient */

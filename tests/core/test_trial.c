@@ -183,6 +183,28 @@ static void expect_load_error(const char *scenario, const char *fragment) {
     fail_msg("message lacks '%s':\n%s", fragment, err.message);
 }
 
+/* NONMEM's field names give the same doses as twinsim's. */
+static void test_nonmem_dose_fields(void **state) {
+  (void)state;
+  const char *body = "twinsim: 1\nname: %s\nmodel:\n  pk: {model: pk/one_compartment}\ndoses:\n  - %s\n"
+                     "horizon: 10 d\noutput: {every: 1 d, signals: [pk.C]}\n";
+  char a[1024], b[1024];
+  snprintf(a, sizeof a, body, "names", "{target: pk.central, amount: 50 mg, duration: 2 h, interval: 2 d, count: 4}");
+  snprintf(b, sizeof b, body, "nonmem", "{target: pk.central, amt: 50 mg, dur: 2 h, ii: 2 d, addl: 3}");
+  ts_test_sim x, y;
+  ts_test_simulate(&x, "names", a);
+  ts_test_simulate(&y, "nonmem", b);
+  assert_int_equal(x.res.n_log, 8);
+  assert_int_equal(y.res.n_log, x.res.n_log);
+  for (size_t k = 0; k < x.res.n_log; k++) {
+    assert_true(x.res.log[k].time == y.res.log[k].time);
+    assert_int_equal(x.res.log[k].kind, y.res.log[k].kind);
+  }
+  assert_memory_equal(x.res.values, y.res.values, 11 * sizeof(double));
+  ts_test_sim_free(&x);
+  ts_test_sim_free(&y);
+}
+
 static void test_bad_trials(void **state) {
   (void)state;
   /* mg/kg dosing without a weight */
@@ -221,6 +243,24 @@ static void test_bad_trials(void **state) {
            "twinsim: 1\nname: norecist\nmodel:\n  pk: {model: pk/one_compartment}\n"
            "endpoints:\n  recist: {signal: pk.C}\nhorizon: 1 d\noutput: {every: 1 d, signals: [pk.C]}\n");
   expect_load_error(ts_test_scenario("norecist", yaml), ":6:20: endpoints.recist.signal: pk.C is not observed");
+  /* infusions into one target that overlap, unless allowed */
+  const char *overlap = "twinsim: 1\nname: overlap\nmodel:\n  pk: {model: pk/one_compartment}\ndoses:\n"
+                        "  - {target: pk.central, amount: 10 mg, duration: 2 d, interval: 1 d, count: 3%s}\n"
+                        "horizon: 5 d\noutput: {every: 1 d, signals: [pk.C]}\n";
+  snprintf(yaml, sizeof yaml, overlap, "");
+  expect_load_error(ts_test_scenario("overlap", yaml), ":6:5: doses of arm default: the infusion from 1 d to 3 d into "
+                                                       "pk.central overlaps the one from 0 d to 2 d (line 6)");
+  snprintf(yaml, sizeof yaml, overlap, ", overlap: true");
+  ts_loaded l;
+  ts_error err;
+  assert_int_equal(ts_load(ts_test_scenario("overlap_ok", yaml), &l, &err), 0);
+  ts_loaded_free(&l);
+  /* amount and amt together */
+  snprintf(
+      yaml, sizeof yaml,
+      "twinsim: 1\nname: both\nmodel:\n  pk: {model: pk/one_compartment}\ndoses:\n"
+      "  - {target: pk.central, amount: 10 mg, amt: 10 mg}\nhorizon: 5 d\noutput: {every: 1 d, signals: [pk.C]}\n");
+  expect_load_error(ts_test_scenario("both", yaml), "'amount' and 'amt' are the same field");
 }
 
 int main(void) {
@@ -229,6 +269,7 @@ int main(void) {
       cmocka_unit_test(test_paired_design_and_body_size_dosing),
       cmocka_unit_test(test_randomised_allocation),
       cmocka_unit_test(test_endpoints_are_stored),
+      cmocka_unit_test(test_nonmem_dose_fields),
       cmocka_unit_test(test_bad_trials),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
