@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,10 +291,34 @@ static void show_progress(progress *pr, size_t done, size_t total, size_t failed
   fflush(stderr);
 }
 
-/* Simulates patient k in one arm and writes it. */
-static int run_one(const ts_loaded *l, ts_sim *sim, ts_store *store, patient_buffers *b, uint64_t k, size_t arm,
-                   ts_run_summary *summary, const ts_run_options *opt, ts_error *err) {
-  const ts_system *sys = l->system;
+/* What the workers of a run share. `lock` guards everything after it: the store (one SQLite connection), the
+ * next patient to hand out, the summary, the progress line and the first error. */
+typedef struct shared_run {
+  const ts_loaded *l;
+  const ts_run_options *opt;
+  pthread_mutex_t lock;
+  ts_store *store;
+  uint64_t next_patient;
+  int stop; /* a worker failed: the others finish their patient and stop */
+  ts_error err;
+  ts_run_summary *summary;
+  progress pr;
+  size_t total;
+} shared_run;
+
+/* One worker: its own simulator (CVODE memory, plugin instances) and buffers, reused patient after patient. */
+typedef struct worker {
+  shared_run *sh;
+  ts_sim *sim;
+  patient_buffers b;
+  pthread_t thread;
+} worker;
+
+/* Simulates patient k in one arm (outside the lock) and writes it (inside). */
+static int run_one(worker *w, uint64_t k, size_t arm, ts_error *err) {
+  shared_run *sh = w->sh;
+  const ts_system *sys = sh->l->system;
+  patient_buffers *b = &w->b;
   ts_patient patient = {.index = k,
                         .label = b->draw.label,
                         .params = b->draw.params,
@@ -303,26 +328,69 @@ static int run_one(const ts_loaded *l, ts_sim *sim, ts_store *store, patient_buf
   ts_sim_result result;
   ts_store_patient record;
   ts_store_endpoints endpoints;
-  if (ts_sim_run(sim, &patient, &result, err) != 0 || ensure_events(b, result.n_log, err) != 0)
+  if (ts_sim_run(w->sim, &patient, &result, err) != 0 || ensure_events(b, result.n_log, err) != 0)
     return -1;
   patient_record(sys, &patient, &result, b, &record);
-  ts_trial_observe(sys, l->scenario->seed, k, arm, &result, b->observations, b->observed);
+  ts_trial_observe(sys, sh->l->scenario->seed, k, arm, &result, b->observations, b->observed);
   if (!result.failed && sys->trial->any_endpoint) {
     b->scratch.arm = patient.arm;
     record.n_exposures = ts_trial_endpoints(sys, &result, b->observed, &b->scratch, &endpoints, b->exposures);
     record.exposures = b->exposures;
     record.endpoints = &endpoints;
   }
-  if (ts_store_write_patient(store, &record, err) != 0)
-    return -1;
-  summary->n_patients++;
-  if (result.failed) {
-    summary->n_failed++;
-    if (!opt->quiet)
-      fprintf(stderr, "%stwinsim: patient %llu '%s' (arm %s) failed at t = %.9g d: %s\n", isatty(2) ? "\r" : "",
-              (unsigned long long)k, patient.label, patient.arm->name, result.failure_time, result.message);
+  pthread_mutex_lock(&sh->lock);
+  int rc = ts_store_write_patient(sh->store, &record, err);
+  if (rc == 0) {
+    sh->summary->n_patients++;
+    if (result.failed) {
+      sh->summary->n_failed++;
+      if (!sh->opt->quiet)
+        fprintf(stderr, "%stwinsim: patient %llu '%s' (arm %s) failed at t = %.9g d: %s\n", sh->pr.tty ? "\r" : "",
+                (unsigned long long)k, patient.label, patient.arm->name, result.failure_time, result.message);
+    }
+    show_progress(&sh->pr, sh->summary->n_patients, sh->total, sh->summary->n_failed, 0);
   }
-  return 0;
+  pthread_mutex_unlock(&sh->lock);
+  return rc;
+}
+
+/* Takes patients until none is left (or another worker failed); the first error stops the run. */
+static void *work(void *arg) {
+  worker *w = arg;
+  shared_run *sh = w->sh;
+  const ts_system *sys = sh->l->system;
+  const ts_trial *trial = sys->trial;
+  uint64_t seed = sh->l->scenario->seed;
+  size_t per_patient = trial->design == TS_SC_PAIRED ? sys->n_arms : 1;
+  ts_error err;
+  ts_error_clear(&err);
+  for (;;) {
+    pthread_mutex_lock(&sh->lock);
+    uint64_t k = sh->next_patient++;
+    int done = sh->stop || k > trial->n_patients;
+    pthread_mutex_unlock(&sh->lock);
+    if (done)
+      break;
+    int rc = ts_trial_draw(sys, seed, k, &w->b.draw, &err);
+    size_t first = trial->design == TS_SC_PAIRED ? 0 : ts_trial_allocate(sys, seed, k);
+    for (size_t a = first; rc == 0 && a < first + per_patient; a++)
+      rc = run_one(w, k, a, &err);
+    pthread_mutex_lock(&sh->lock);
+    sh->summary->n_redraws += w->b.draw.redraws;
+    if (rc != 0 && !sh->stop) {
+      sh->stop = 1;
+      sh->err = err;
+    }
+    pthread_mutex_unlock(&sh->lock);
+    if (rc != 0)
+      break;
+  }
+  return NULL;
+}
+
+static size_t default_jobs(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (size_t)n : 1;
 }
 
 int ts_run(const ts_loaded *l, const ts_run_options *opt, ts_run_summary *summary, ts_error *err) {
@@ -330,39 +398,59 @@ int ts_run(const ts_loaded *l, const ts_run_options *opt, ts_run_summary *summar
   const ts_trial *trial = sys->trial;
   memset(summary, 0, sizeof *summary);
   double t0 = now_seconds();
-  run_description desc = {0};
-  patient_buffers buffers = {0};
-  ts_store *store = NULL;
-  ts_sim *sim = NULL;
-  int rc = -1;
-  if (alloc_buffers(sys, &buffers, err) != 0 || describe_run(l, &desc, err) != 0)
-    goto done;
-  ts_sim_options sim_opt = {.verbosity = opt->verbosity, .seed = l->scenario->seed};
-  if (ts_sim_create(sys, &sim_opt, &sim, err) != 0 ||
-      ts_store_create(opt->output_path, &desc.run, opt->replace, &store, err) != 0)
-    goto done;
-
   size_t per_patient = trial->design == TS_SC_PAIRED ? sys->n_arms : 1;
-  size_t total = trial->n_patients * per_patient;
-  progress pr = {.tty = isatty(2), .quiet = opt->quiet || total < 2, .start = t0};
-  for (uint64_t k = 1; k <= trial->n_patients; k++) {
-    if (ts_trial_draw(sys, l->scenario->seed, k, &buffers.draw, err) != 0)
-      goto done;
-    summary->n_redraws += buffers.draw.redraws;
-    size_t first = trial->design == TS_SC_PAIRED ? 0 : ts_trial_allocate(sys, l->scenario->seed, k);
-    for (size_t a = first; a < first + per_patient; a++)
-      if (run_one(l, sim, store, &buffers, k, a, summary, opt, err) != 0)
-        goto done;
-    show_progress(&pr, summary->n_patients, total, summary->n_failed, 0);
+  shared_run sh = {.l = l, .opt = opt, .next_patient = 1, .summary = summary, .total = trial->n_patients * per_patient};
+  sh.pr = (progress){.tty = isatty(2), .quiet = opt->quiet || sh.total < 2, .start = t0};
+  size_t jobs = opt->jobs ? opt->jobs : default_jobs();
+  if (jobs > trial->n_patients)
+    jobs = trial->n_patients;
+  run_description desc = {0};
+  worker *workers = calloc(jobs, sizeof *workers);
+  int rc = -1, lock_ready = 0;
+  if (!workers) {
+    ts_fail(err, TS_E_NOMEM, "out of memory");
+    goto done;
   }
-  show_progress(&pr, summary->n_patients, total, summary->n_failed, 1);
-  rc = ts_store_finish(store, "complete", err);
-  store = NULL;
+  ts_sim_options sim_opt = {.verbosity = opt->verbosity, .seed = l->scenario->seed};
+  for (size_t i = 0; i < jobs; i++) {
+    workers[i].sh = &sh;
+    if (alloc_buffers(sys, &workers[i].b, err) != 0 || ts_sim_create(sys, &sim_opt, &workers[i].sim, err) != 0)
+      goto done;
+  }
+  if (describe_run(l, &desc, err) != 0 ||
+      ts_store_create(opt->output_path, &desc.run, opt->replace, &sh.store, err) != 0)
+    goto done;
+  if (pthread_mutex_init(&sh.lock, NULL) != 0) {
+    ts_fail(err, TS_E_INTERNAL, "cannot create a mutex");
+    goto done;
+  }
+  lock_ready = 1;
+  /* Worker 0 runs on this thread; the others on their own. Results do not depend on which worker simulates which
+   * patient: each patient's random streams are keyed by its index, and a simulator starts every patient afresh. */
+  size_t started = 1;
+  for (; started < jobs; started++)
+    if (pthread_create(&workers[started].thread, NULL, work, &workers[started]) != 0)
+      break;
+  work(&workers[0]);
+  for (size_t i = 1; i < started; i++)
+    pthread_join(workers[i].thread, NULL);
+  if (sh.stop) {
+    *err = sh.err;
+    goto done;
+  }
+  show_progress(&sh.pr, summary->n_patients, sh.total, summary->n_failed, 1);
+  rc = ts_store_finish(sh.store, "complete", err);
+  sh.store = NULL;
   summary->seconds = now_seconds() - t0;
 done:
-  ts_store_close(store);
-  ts_sim_free(sim);
+  if (lock_ready)
+    pthread_mutex_destroy(&sh.lock);
+  ts_store_close(sh.store);
+  for (size_t i = 0; workers && i < jobs; i++) {
+    ts_sim_free(workers[i].sim);
+    free_buffers(&workers[i].b);
+  }
+  free(workers);
   free_description(&desc);
-  free_buffers(&buffers);
   return rc;
 }

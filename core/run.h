@@ -26,6 +26,7 @@ typedef struct ts_run_options {
   int replace;             /* overwrite an existing database */
   int quiet;               /* print nothing but errors */
   ts_log_level verbosity;  /* plugin log level shown */
+  size_t jobs;             /* worker threads; 0: one per core. The results do not depend on it */
 } ts_run_options;
 
 typedef struct ts_run_summary {

@@ -1,4 +1,4 @@
-/* twinsim run SCENARIO [-o FILE.db] [--force] [--quiet] [--verbose] */
+/* twinsim run SCENARIO [-o FILE.db] [-j N] [--force] [--quiet] [--verbose] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +25,12 @@ int ts_cmd_run(int argc, char **argv) {
       if (++i >= argc)
         return ts_cli_usage_error("%s needs a file name", a);
       snprintf(output, sizeof output, "%s", argv[i]);
+    } else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) {
+      char *end;
+      long n = ++i < argc ? strtol(argv[i], &end, 10) : 0;
+      if (i >= argc || *end || n < 1 || n > 1024)
+        return ts_cli_usage_error("%s needs a number of workers from 1 to 1024", a);
+      opt.jobs = (size_t)n;
     } else if (strcmp(a, "--force") == 0) {
       opt.replace = 1;
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {

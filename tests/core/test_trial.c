@@ -40,16 +40,20 @@ static const char two_arms[] =
     "  - name: perm2\n    doses:\n"
     "      - {target: pk.central, amount: 60 mg/m^2, duration: 1 h, interval: 21 d, count: 3}\n";
 
-static void run_file(const char *scenario, const char *db, ts_run_summary *summary) {
+static void run_jobs(const char *scenario, const char *db, size_t jobs, ts_run_summary *summary) {
   ts_loaded l;
   ts_error err;
   ts_error_clear(&err);
   if (ts_load(scenario, &l, &err) != 0)
     fail_msg("%s", err.message);
-  ts_run_options opt = {.output_path = db, .replace = 1, .quiet = 1, .verbosity = TS_LOG_WARNING};
+  ts_run_options opt = {.output_path = db, .replace = 1, .quiet = 1, .verbosity = TS_LOG_WARNING, .jobs = jobs};
   if (ts_run(&l, &opt, summary, &err) != 0)
     fail_msg("%s", err.message);
   ts_loaded_free(&l);
+}
+
+static void run_file(const char *scenario, const char *db, ts_run_summary *summary) {
+  run_jobs(scenario, db, 1, summary);
 }
 
 static double query(sqlite3 *db, const char *sql) {
@@ -183,6 +187,39 @@ static void expect_load_error(const char *scenario, const char *fragment) {
     fail_msg("message lacks '%s':\n%s", fragment, err.message);
 }
 
+/* The same results whatever the number of workers: every table of a run with 1 worker equals the run with 3. */
+static void test_results_independent_of_workers(void **state) {
+  (void)state;
+  const char *extra = "observations:\n  - {signal: tumor.diameter, every: 3 wk, proportional_error: 10%}\n"
+                      "endpoints:\n  recist: {signal: tumor.diameter}\n  exposure: pk.C\n"
+                      "rules:\n  - {name: cap, check: {every: 7 d}, when: {signal: pk.C, above: 1e-4 mg/L}, "
+                      "then: {reduce: 10%}, once: true}\n";
+  const char *scenario = trial("workers", 12, two_arms, extra);
+  const char *one = ts_test_path("workers1", "db"), *three = ts_test_path("workers3", "db");
+  ts_run_summary s1, s3;
+  run_jobs(scenario, one, 1, &s1);
+  run_jobs(scenario, three, 3, &s3);
+  assert_int_equal(s1.n_patients, 24);
+  assert_int_equal(s3.n_patients, 24);
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(one, &db), SQLITE_OK);
+  char sql[1200];
+  snprintf(sql, sizeof sql, "ATTACH '%s' AS other", three);
+  assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+  static const char *const tables[] = {"patients", "covariates",   "parameters", "trajectory",
+                                       "events",   "observations", "endpoints",  "exposure"};
+  for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT count(*) FROM (SELECT * FROM %s EXCEPT SELECT * FROM other.%s)) + "
+             "(SELECT count(*) FROM (SELECT * FROM other.%s EXCEPT SELECT * FROM %s))",
+             tables[i], tables[i], tables[i], tables[i]);
+    if (query(db, sql) != 0)
+      fail_msg("table %s differs between 1 and 3 workers", tables[i]);
+  }
+  assert_true(query(db, "SELECT count(*) FROM events WHERE kind = 'rule'") > 0);
+  sqlite3_close(db);
+}
+
 /* NONMEM's field names give the same doses as twinsim's. */
 static void test_nonmem_dose_fields(void **state) {
   (void)state;
@@ -270,6 +307,7 @@ int main(void) {
       cmocka_unit_test(test_randomised_allocation),
       cmocka_unit_test(test_endpoints_are_stored),
       cmocka_unit_test(test_nonmem_dose_fields),
+      cmocka_unit_test(test_results_independent_of_workers),
       cmocka_unit_test(test_bad_trials),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
