@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,7 +68,7 @@ static void add_number(run_description *d, const char *key, double value) {
   d->meta[i] = (ts_store_kv){key, d->text[i]};
 }
 
-static int describe_run(const ts_loaded *l, run_description *d, ts_error *err) {
+static int describe_run(const ts_loaded *l, const ts_run_options *opt, run_description *d, ts_error *err) {
   const ts_system *sys = l->system;
   const ts_scenario *sc = l->scenario;
   d->models = calloc(sys->n_inst, sizeof *d->models);
@@ -111,6 +112,11 @@ static int describe_run(const ts_loaded *l, run_description *d, ts_error *err) {
           (size_t)snprintf(d->twins + tused, tcap - tused, "%s%s sha256 %s", k ? "; " : "", sc->twins[k].path, hash);
     }
     d->meta[d->run.n_meta++] = (ts_store_kv){"twins", d->twins};
+  }
+  if (opt->shards > 0) {
+    size_t i = d->run.n_meta++;
+    snprintf(d->text[i], sizeof d->text[i], "%u/%u", opt->shard, opt->shards);
+    d->meta[i] = (ts_store_kv){"shard", d->text[i]};
   }
   size_t seed = d->run.n_meta++;
   snprintf(d->text[seed], sizeof d->text[seed], "%" PRIu64, sc->seed);
@@ -298,8 +304,8 @@ typedef struct shared_run {
   const ts_run_options *opt;
   pthread_mutex_t lock;
   ts_store *store;
-  uint64_t next_patient;
-  int stop; /* a worker failed: the others finish their patient and stop */
+  uint64_t next_patient, last_patient; /* this run's (or shard's) patients */
+  int stop;                            /* a worker failed: the others finish their patient and stop */
   ts_error err;
   ts_run_summary *summary;
   progress pr;
@@ -325,6 +331,16 @@ static int run_one(worker *w, uint64_t k, size_t arm, ts_error *err) {
                         .arm = &sys->arms[arm],
                         .weight_kg = b->draw.weight_kg,
                         .bsa_m2 = b->draw.bsa_m2};
+  if (sh->opt->resume) { /* a resumed run simulates only what the database lacks */
+    pthread_mutex_lock(&sh->lock);
+    int have = ts_store_has_patient(sh->store, (int64_t)k, patient.arm->name);
+    sh->summary->n_resumed += have == 1;
+    pthread_mutex_unlock(&sh->lock);
+    if (have < 0)
+      return ts_fail(err, TS_E_IO, "%s: cannot read which patients are done", sh->opt->output_path);
+    if (have)
+      return 0;
+  }
   ts_sim_result result;
   ts_store_patient record;
   ts_store_endpoints endpoints;
@@ -367,7 +383,7 @@ static void *work(void *arg) {
   for (;;) {
     pthread_mutex_lock(&sh->lock);
     uint64_t k = sh->next_patient++;
-    int done = sh->stop || k > trial->n_patients;
+    int done = sh->stop || k > sh->last_patient;
     pthread_mutex_unlock(&sh->lock);
     if (done)
       break;
@@ -388,6 +404,33 @@ static void *work(void *arg) {
   return NULL;
 }
 
+/* Refuses a run whose results would not fit on the output's file system, with the estimate. The estimate counts
+ * what SQLite stores per simulation: the trajectory rows (a REAL is 9 bytes with its header, plus the key columns
+ * and B-tree overhead), parameters, events and observations. */
+static int check_disk(const ts_loaded *l, const ts_run_options *opt, size_t simulations, ts_error *err) {
+  const ts_system *sys = l->system;
+  double per_row = 9.0 * (double)sys->n_recorded + 40.0;
+  double per_sim = per_row * (double)l->scenario->n_output_times + 60.0 * (double)sys->n_params +
+                   80.0 * (double)ts_dose_event_capacity(sys) + 60.0 * (double)sys->trial->n_samples + 400.0;
+  double need = per_sim * (double)simulations;
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", opt->output_path);
+  char *slash = strrchr(dir, '/');
+  if (slash)
+    *(slash == dir ? slash + 1 : slash) = '\0';
+  else
+    snprintf(dir, sizeof dir, ".");
+  struct statvfs fs;
+  if (statvfs(dir, &fs) != 0)
+    return 0; /* the store reports a folder it cannot write into */
+  double free_bytes = (double)fs.f_bavail * (double)fs.f_frsize;
+  if (need > free_bytes)
+    return ts_fail(err, TS_E_INPUT,
+                   "%s: the results need about %.0f MB (%zu simulations x %.0f kB), but only %.0f MB are free in %s",
+                   opt->output_path, need / 1e6, simulations, per_sim / 1e3, free_bytes / 1e6, dir);
+  return 0;
+}
+
 static size_t default_jobs(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n > 0 ? (size_t)n : 1;
@@ -399,11 +442,24 @@ int ts_run(const ts_loaded *l, const ts_run_options *opt, ts_run_summary *summar
   memset(summary, 0, sizeof *summary);
   double t0 = now_seconds();
   size_t per_patient = trial->design == TS_SC_PAIRED ? sys->n_arms : 1;
-  shared_run sh = {.l = l, .opt = opt, .next_patient = 1, .summary = summary, .total = trial->n_patients * per_patient};
+  uint64_t n = trial->n_patients, first = 1, last = n;
+  if (opt->shards > 0) {
+    if (opt->shard < 1 || opt->shard > opt->shards)
+      return ts_fail(err, TS_E_INPUT, "--shard %u/%u: the shard must be between 1 and %u", opt->shard, opt->shards,
+                     opt->shards);
+    first = (uint64_t)(opt->shard - 1) * n / opt->shards + 1;
+    last = (uint64_t)opt->shard * n / opt->shards;
+  }
+  shared_run sh = {.l = l,
+                   .opt = opt,
+                   .next_patient = first,
+                   .last_patient = last,
+                   .summary = summary,
+                   .total = (size_t)(last + 1 - first) * per_patient};
   sh.pr = (progress){.tty = isatty(2), .quiet = opt->quiet || sh.total < 2, .start = t0};
   size_t jobs = opt->jobs ? opt->jobs : default_jobs();
-  if (jobs > trial->n_patients)
-    jobs = trial->n_patients;
+  if (jobs > last + 1 - first) /* a shard can be empty: one worker then finds nothing to do */
+    jobs = last >= first ? (size_t)(last + 1 - first) : 1;
   run_description desc = {0};
   worker *workers = calloc(jobs, sizeof *workers);
   int rc = -1, lock_ready = 0;
@@ -417,8 +473,9 @@ int ts_run(const ts_loaded *l, const ts_run_options *opt, ts_run_summary *summar
     if (alloc_buffers(sys, &workers[i].b, err) != 0 || ts_sim_create(sys, &sim_opt, &workers[i].sim, err) != 0)
       goto done;
   }
-  if (describe_run(l, &desc, err) != 0 ||
-      ts_store_create(opt->output_path, &desc.run, opt->replace, &sh.store, err) != 0)
+  if (describe_run(l, opt, &desc, err) != 0 || check_disk(l, opt, sh.total, err) != 0 ||
+      (opt->resume ? ts_store_resume(opt->output_path, &desc.run, &sh.store, err)
+                   : ts_store_create(opt->output_path, &desc.run, opt->replace, &sh.store, err)) != 0)
     goto done;
   if (pthread_mutex_init(&sh.lock, NULL) != 0) {
     ts_fail(err, TS_E_INTERNAL, "cannot create a mutex");
@@ -438,7 +495,7 @@ int ts_run(const ts_loaded *l, const ts_run_options *opt, ts_run_summary *summar
     *err = sh.err;
     goto done;
   }
-  show_progress(&sh.pr, summary->n_patients, sh.total, summary->n_failed, 1);
+  show_progress(&sh.pr, summary->n_patients + summary->n_resumed, sh.total, summary->n_failed, 1);
   rc = ts_store_finish(sh.store, "complete", err);
   sh.store = NULL;
   summary->seconds = now_seconds() - t0;

@@ -27,12 +27,15 @@ typedef struct ts_run_options {
   int quiet;               /* print nothing but errors */
   ts_log_level verbosity;  /* plugin log level shown */
   size_t jobs;             /* worker threads; 0: one per core. The results do not depend on it */
+  int resume;              /* complete an interrupted run in output_path: simulate only what it lacks */
+  unsigned shard, shards;  /* shard k of N (1-based): patients floor((k-1) n/N)+1 .. floor(k n/N); 0 of 0: all */
 } ts_run_options;
 
 typedef struct ts_run_summary {
   size_t n_patients; /* simulations: patients times the arms each is simulated in */
   size_t n_failed;
   size_t n_redraws; /* cohort draws rejected by truncation or inclusion criteria */
+  size_t n_resumed; /* simulations already in a resumed database, not run again */
   double seconds;   /* wall-clock time of the simulation and storage */
 } ts_run_summary;
 

@@ -36,6 +36,7 @@ struct ts_store {
   sqlite3_stmt *begin, *commit, *rollback;
   sqlite3_stmt *put_patient, *put_param, *put_row, *put_event;
   sqlite3_stmt *put_covariate, *put_observation, *put_endpoints, *put_exposure;
+  sqlite3_stmt *has_patient; /* resumed runs: is (patient, arm) in the database already? */
 };
 
 /* The tables whose shape does not depend on the run; `trajectory` is built from the signals. Every per-patient
@@ -416,9 +417,9 @@ static int build(ts_store *st, const ts_store_run *run, ts_error *err) {
 /* Finalizes the statements and closes the database; the WAL is folded into the main file first, as far as no
  * other connection prevents it. Returns SQLite's result of the close. */
 static int close_db(ts_store *st) {
-  sqlite3_stmt **stmts[] = {&st->begin,           &st->commit,        &st->rollback,    &st->put_patient,
-                            &st->put_param,       &st->put_row,       &st->put_event,   &st->put_covariate,
-                            &st->put_observation, &st->put_endpoints, &st->put_exposure};
+  sqlite3_stmt **stmts[] = {&st->begin,           &st->commit,        &st->rollback,     &st->put_patient,
+                            &st->put_param,       &st->put_row,       &st->put_event,    &st->put_covariate,
+                            &st->put_observation, &st->put_endpoints, &st->put_exposure, &st->has_patient};
   for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
     sqlite3_finalize(*stmts[i]);
     *stmts[i] = NULL;
@@ -483,6 +484,125 @@ int ts_store_create(const char *path, const ts_store_run *run, int replace, ts_s
   }
   *out = st;
   return 0;
+}
+
+/* ---- resuming an interrupted run -------------------------------------------------------------------------------- */
+
+/* The run's value under key, copied into buf ("" when absent). */
+static int run_value(sqlite3 *db, const char *key, char *buf, size_t cap) {
+  sqlite3_stmt *s;
+  buf[0] = '\0';
+  int rc = sqlite3_prepare_v2(db, "SELECT value FROM run WHERE key = ?1", -1, &s, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+  sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+  if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    const unsigned char *v = sqlite3_column_text(s, 0);
+    snprintf(buf, cap, "%s", v ? (const char *)v : "");
+    rc = SQLITE_OK;
+  } else if (rc == SQLITE_DONE) {
+    rc = SQLITE_OK;
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+static const char *meta_value(const ts_store_run *run, const char *key) {
+  for (size_t i = 0; i < run->n_meta; i++)
+    if (strcmp(run->meta[i].key, key) == 0)
+      return run->meta[i].value;
+  return "";
+}
+
+/* The database must hold this very run: same scenario text, same shard, same signals. */
+static int check_same_run(ts_store *st, const ts_store_run *run, ts_error *err) {
+  char have[128], want[65], shard[64], version[16];
+  int rc = run_value(st->db, "scenario_sha256", have, sizeof have);
+  if (rc == SQLITE_OK)
+    rc = run_value(st->db, "schema_version", version, sizeof version);
+  if (rc != SQLITE_OK)
+    return fail_db(err, st->db, rc, st->path, "not a twinsim results database");
+  ts_sha256_hex(run->scenario_text, run->scenario_len, want);
+  if (strcmp(version, STORE_SCHEMA_VERSION) != 0)
+    return ts_fail(err, TS_E_INPUT,
+                   "%s: written by another version of twinsim (results schema %s, this one %s); "
+                   "it cannot be resumed",
+                   st->path, version, STORE_SCHEMA_VERSION);
+  if (strcmp(have, want) != 0)
+    return ts_fail(err, TS_E_INPUT,
+                   "%s: holds a run of a different scenario (sha256 %.12s..., this scenario %.12s...); it cannot be "
+                   "resumed with it: give another -o, or --force to replace it",
+                   st->path, have, want);
+  if ((rc = run_value(st->db, "shard", shard, sizeof shard)) != SQLITE_OK)
+    return fail_db(err, st->db, rc, st->path, "cannot read the run");
+  if (strcmp(shard, meta_value(run, "shard")) != 0)
+    return ts_fail(err, TS_E_INPUT, "%s: holds shard '%s', not '%s'", st->path, *shard ? shard : "(none)",
+                   *meta_value(run, "shard") ? meta_value(run, "shard") : "(none)");
+  sqlite3_stmt *s;
+  if ((rc = sqlite3_prepare_v2(st->db, "SELECT name FROM signals ORDER BY column_index", -1, &s, NULL)) != SQLITE_OK)
+    return fail_db(err, st->db, rc, st->path, "cannot read the signals");
+  size_t n = 0;
+  int same = 1;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    const char *name = (const char *)sqlite3_column_text(s, 0);
+    same &= n < run->n_signals && name && strcmp(name, run->signals[n].name) == 0;
+    n++;
+  }
+  sqlite3_finalize(s);
+  if (!same || n != run->n_signals)
+    return ts_fail(err, TS_E_INPUT, "%s: records other signals than this run", st->path);
+  return 0;
+}
+
+int ts_store_resume(const char *path, const ts_store_run *run, ts_store **out, ts_error *err) {
+  *out = NULL;
+  ts_store *st = calloc(1, sizeof *st);
+  if (!st || !(st->path = path_with(path, ""))) {
+    free(st);
+    return ts_fail(err, TS_E_NOMEM, "%s: out of memory", path);
+  }
+  st->n_signals = run->n_signals;
+  int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK) {
+    fail_db(err, st->db, rc, path, "cannot open the results database to resume it");
+    goto fail;
+  }
+  sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+  if (check_same_run(st, run, err) != 0)
+    goto fail;
+  sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+  if ((rc = sqlite3_exec(st->db,
+                         "PRAGMA synchronous = NORMAL; UPDATE run SET value = 'running' WHERE key = "
+                         "'status'; INSERT OR REPLACE INTO run (key, value) VALUES ('resumed_at', "
+                         "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                         NULL, NULL, NULL)) != SQLITE_OK) {
+    fail_db(err, st->db, rc, path, "cannot mark the run as running again");
+    goto fail;
+  }
+  if (prepare_writes(st, run, err) != 0)
+    goto fail;
+  if ((rc = sqlite3_prepare_v3(st->db, "SELECT 1 FROM patients WHERE patient_id = ?1 AND arm = ?2", -1,
+                               SQLITE_PREPARE_PERSISTENT, &st->has_patient, NULL)) != SQLITE_OK) {
+    fail_db(err, st->db, rc, path, "cannot read the patients");
+    goto fail;
+  }
+  *out = st;
+  return 0;
+fail:
+  close_db(st);
+  free_store(st);
+  return -1;
+}
+
+int ts_store_has_patient(ts_store *st, int64_t patient_id, const char *arm) {
+  if (!st->has_patient)
+    return 0;
+  sqlite3_bind_int64(st->has_patient, 1, patient_id);
+  sqlite3_bind_text(st->has_patient, 2, arm ? arm : "default", -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st->has_patient);
+  sqlite3_reset(st->has_patient);
+  sqlite3_clear_bindings(st->has_patient);
+  return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* ---- ts_store_write_patient ------------------------------------------------------------------------------------ */

@@ -1,4 +1,4 @@
-/* twinsim run SCENARIO [-o FILE.db] [-j N] [--force] [--quiet] [--verbose] */
+/* twinsim run SCENARIO [-o FILE.db] [-j N] [--shard k/N] [--resume | --force] [--quiet] [--verbose] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +31,15 @@ int ts_cmd_run(int argc, char **argv) {
       if (i >= argc || *end || n < 1 || n > 1024)
         return ts_cli_usage_error("%s needs a number of workers from 1 to 1024", a);
       opt.jobs = (size_t)n;
+    } else if (strcmp(a, "--shard") == 0) {
+      unsigned k, n;
+      char tail;
+      if (++i >= argc || sscanf(argv[i], "%u/%u%c", &k, &n, &tail) != 2 || n < 1 || k < 1 || k > n)
+        return ts_cli_usage_error("--shard needs k/N with 1 <= k <= N, e.g. --shard 2/4%s%s%s",
+                                  i < argc ? " (found '" : "", i < argc ? argv[i] : "", i < argc ? "')" : "");
+      opt.shard = k, opt.shards = n;
+    } else if (strcmp(a, "--resume") == 0) {
+      opt.resume = 1;
     } else if (strcmp(a, "--force") == 0) {
       opt.replace = 1;
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -47,6 +56,8 @@ int ts_cmd_run(int argc, char **argv) {
   }
   if (!scenario)
     return ts_cli_usage_error("run: which scenario? usage: twinsim run SCENARIO [-o FILE.db]");
+  if (opt.resume && opt.replace)
+    return ts_cli_usage_error("run: --resume completes a database and --force replaces it; give one");
   if (!output[0])
     default_output(scenario, output, sizeof output);
   opt.output_path = output;
@@ -61,8 +72,14 @@ int ts_cmd_run(int argc, char **argv) {
   ts_loaded_free(&loaded);
   if (rc != 0)
     return ts_cli_report(&err);
-  if (!opt.quiet)
+  if (!opt.quiet) {
     printf("twinsim: %zu patient%s simulated, %zu failed, in %.3f s; results in %s\n", summary.n_patients,
            summary.n_patients == 1 ? "" : "s", summary.n_failed, summary.seconds, output);
+    if (summary.n_resumed)
+      printf("twinsim: %zu simulations were already in %s (resumed)\n", summary.n_resumed, output);
+    if (summary.n_redraws)
+      printf("twinsim: %zu cohort draws were rejected by truncation or inclusion criteria and redrawn\n",
+             summary.n_redraws);
+  }
   return summary.n_failed > 0 ? 1 : 0;
 }

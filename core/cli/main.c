@@ -13,10 +13,14 @@ static const char usage[] =
     "Oncology digital twins and virtual clinical trials.\n"
     "\n"
     "commands:\n"
-    "  run SCENARIO [-o FILE.db] [-j N] [--force] [--quiet] [--verbose]\n"
+    "  run SCENARIO [-o FILE.db] [-j N] [--shard k/N] [--resume | --force] [--quiet] [--verbose]\n"
     "                      simulate the scenario and store the results in FILE.db\n"
     "                      (default: the scenario's file name with .db, in the current folder);\n"
     "                      -j N: N workers (default: one per core); the results do not depend on N\n"
+    "                      --shard k/N: only the k-th of N equal slices of the patients, into its own database;\n"
+    "                      --resume: complete an interrupted run (the same scenario) in FILE.db\n"
+    "  merge OUT.db SHARD.db...  [--force]\n"
+    "                      one database from the shards 1..N of a run, equal to an unsharded run's\n"
     "  validate SCENARIO   parse the scenario, load its plugins and wire them; simulate nothing\n"
     "  plugins [--describe PLUGIN/MODEL]\n"
     "                      list the plugins found, or describe one model: parameters, states,\n"
@@ -62,5 +66,7 @@ int main(int argc, char **argv) {
     return ts_cmd_validate(argc - 2, argv + 2);
   if (strcmp(cmd, "plugins") == 0)
     return ts_cmd_plugins(argc - 2, argv + 2);
+  if (strcmp(cmd, "merge") == 0)
+    return ts_cmd_merge(argc - 2, argv + 2);
   return ts_cli_usage_error("unknown command '%s'", cmd);
 }
