@@ -16,6 +16,7 @@
 #include "trial.h"
 #include "trial_endpoints.h"
 #include "version.h"
+#include "writer.h"
 
 int ts_load(const char *scenario_path, ts_loaded *out, ts_error *err) {
   memset(out, 0, sizeof *out);
@@ -297,15 +298,17 @@ static void show_progress(progress *pr, size_t done, size_t total, size_t failed
   fflush(stderr);
 }
 
-/* What the workers of a run share. `lock` guards everything after it: the store (one SQLite connection), the
- * next patient to hand out, the summary, the progress line and the first error. */
+/* What the workers of a run share. `lock` guards everything after it: the next patient to hand out, the summary,
+ * the progress line and the first error. The writer thread alone uses the store while the workers run. */
 typedef struct shared_run {
   const ts_loaded *l;
   const ts_run_options *opt;
+  ts_writer *writer;   /* owns the store while the workers run */
+  unsigned char *done; /* resumed runs: (patient - first) * n_arms + arm already in the database */
   pthread_mutex_t lock;
   ts_store *store;
-  uint64_t next_patient, last_patient; /* this run's (or shard's) patients */
-  int stop;                            /* a worker failed: the others finish their patient and stop */
+  uint64_t first_patient, next_patient, last_patient; /* this run's (or shard's) patients */
+  int stop;                                           /* a worker failed: the others finish their patient and stop */
   ts_error err;
   ts_run_summary *summary;
   progress pr;
@@ -331,15 +334,11 @@ static int run_one(worker *w, uint64_t k, size_t arm, ts_error *err) {
                         .arm = &sys->arms[arm],
                         .weight_kg = b->draw.weight_kg,
                         .bsa_m2 = b->draw.bsa_m2};
-  if (sh->opt->resume) { /* a resumed run simulates only what the database lacks */
+  if (sh->done && sh->done[(k - sh->first_patient) * sys->n_arms + arm]) { /* resumed: already there */
     pthread_mutex_lock(&sh->lock);
-    int have = ts_store_has_patient(sh->store, (int64_t)k, patient.arm->name);
-    sh->summary->n_resumed += have == 1;
+    sh->summary->n_resumed++;
     pthread_mutex_unlock(&sh->lock);
-    if (have < 0)
-      return ts_fail(err, TS_E_IO, "%s: cannot read which patients are done", sh->opt->output_path);
-    if (have)
-      return 0;
+    return 0;
   }
   ts_sim_result result;
   ts_store_patient record;
@@ -354,20 +353,33 @@ static int run_one(worker *w, uint64_t k, size_t arm, ts_error *err) {
     record.exposures = b->exposures;
     record.endpoints = &endpoints;
   }
+  return ts_writer_put(sh->writer, &record, err);
+}
+
+/* The writer's report after each patient it wrote: counts, the failure message, the progress line. */
+static void written(void *ctx, const ts_store_patient *p) {
+  shared_run *sh = ctx;
   pthread_mutex_lock(&sh->lock);
-  int rc = ts_store_write_patient(sh->store, &record, err);
-  if (rc == 0) {
-    sh->summary->n_patients++;
-    if (result.failed) {
-      sh->summary->n_failed++;
-      if (!sh->opt->quiet)
-        fprintf(stderr, "%stwinsim: patient %llu '%s' (arm %s) failed at t = %.9g d: %s\n", sh->pr.tty ? "\r" : "",
-                (unsigned long long)k, patient.label, patient.arm->name, result.failure_time, result.message);
-    }
-    show_progress(&sh->pr, sh->summary->n_patients, sh->total, sh->summary->n_failed, 0);
+  sh->summary->n_patients++;
+  if (p->failed) {
+    sh->summary->n_failed++;
+    if (!sh->opt->quiet)
+      fprintf(stderr, "%stwinsim: patient %lld '%s' (arm %s) failed at t = %.9g d: %s\n", sh->pr.tty ? "\r" : "",
+              (long long)p->patient_id, p->label, p->arm, p->failure_time, p->failure_message);
   }
+  show_progress(&sh->pr, sh->summary->n_patients + sh->summary->n_resumed, sh->total, sh->summary->n_failed, 0);
   pthread_mutex_unlock(&sh->lock);
-  return rc;
+}
+
+/* Marks a (patient, arm) of a resumed database as done. */
+static void mark_done(void *ctx, int64_t patient_id, const char *arm) {
+  shared_run *sh = ctx;
+  const ts_system *sys = sh->l->system;
+  if (patient_id < (int64_t)sh->first_patient || patient_id > (int64_t)sh->last_patient || !arm)
+    return;
+  for (size_t a = 0; a < sys->n_arms; a++)
+    if (strcmp(sys->arms[a].name, arm) == 0)
+      sh->done[((uint64_t)patient_id - sh->first_patient) * sys->n_arms + a] = 1;
 }
 
 /* Takes patients until none is left (or another worker failed); the first error stops the run. */
@@ -452,6 +464,7 @@ int ts_run(const ts_loaded *l, const ts_run_options *opt, ts_run_summary *summar
   }
   shared_run sh = {.l = l,
                    .opt = opt,
+                   .first_patient = first,
                    .next_patient = first,
                    .last_patient = last,
                    .summary = summary,
@@ -482,6 +495,17 @@ int ts_run(const ts_loaded *l, const ts_run_options *opt, ts_run_summary *summar
     goto done;
   }
   lock_ready = 1;
+  if (opt->resume) {
+    if (!(sh.done = calloc((size_t)(last + 1 - first) * sys->n_arms + 1, 1))) {
+      ts_fail(err, TS_E_NOMEM, "out of memory");
+      goto done;
+    }
+    if (ts_store_list_patients(sh.store, mark_done, &sh, err) != 0)
+      goto done;
+  }
+  /* The writer owns the store from here until it is finished; the queue holds a few patients per worker. */
+  if (ts_writer_start(sh.store, 4 * jobs + 4, written, &sh, &sh.writer, err) != 0)
+    goto done;
   /* Worker 0 runs on this thread; the others on their own. Results do not depend on which worker simulates which
    * patient: each patient's random streams are keyed by its index, and a simulator starts every patient afresh. */
   size_t started = 1;
@@ -491,8 +515,12 @@ int ts_run(const ts_loaded *l, const ts_run_options *opt, ts_run_summary *summar
   work(&workers[0]);
   for (size_t i = 1; i < started; i++)
     pthread_join(workers[i].thread, NULL);
-  if (sh.stop) {
-    *err = sh.err;
+  ts_error write_err;
+  ts_error_clear(&write_err);
+  int write_rc = ts_writer_finish(sh.writer, &write_err);
+  sh.writer = NULL;
+  if (sh.stop || write_rc != 0) {
+    *err = sh.stop ? sh.err : write_err;
     goto done;
   }
   show_progress(&sh.pr, summary->n_patients + summary->n_resumed, sh.total, summary->n_failed, 1);
@@ -500,6 +528,8 @@ int ts_run(const ts_loaded *l, const ts_run_options *opt, ts_run_summary *summar
   sh.store = NULL;
   summary->seconds = now_seconds() - t0;
 done:
+  ts_writer_finish(sh.writer, &(ts_error){0});
+  free(sh.done);
   if (lock_ready)
     pthread_mutex_destroy(&sh.lock);
   ts_store_close(sh.store);

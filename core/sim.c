@@ -479,11 +479,13 @@ static int advance(ts_sim *s, double target) {
   }
 }
 
-/* Adds CVODE's counters of the segment just ended to the patient's totals. */
+/* Adds CVODE's counters of the segment just ended to the patient's totals (nothing when no segment of this patient
+ * was integrated since the last call: CVODE's counters then still hold the previous patient's). */
 static void add_counters(ts_sim *s) {
   long n;
-  if (!s->cvode)
+  if (!s->cvode || !s->segment_open)
     return;
+  s->segment_open = 0;
   if (CVodeGetNumSteps(s->cvode, &n) == CV_SUCCESS)
     s->steps += n;
   if (CVodeGetNumRhsEvals(s->cvode, &n) == CV_SUCCESS)
@@ -504,6 +506,7 @@ static int integrate(ts_sim *s, const ts_patient *p, ts_sim_result *res) {
   s->patient = p;
   s->n_log = s->n_running = s->next_dose = 0;
   s->steps = s->rhs_evals = s->jac_evals = 0;
+  s->segment_open = 0;
   if (init_patient(s, p, t, y) != 0 || ts_rules_begin(s, t, y) != 0)
     return -1;
   s->n_schedule = ts_dose_schedule(s->arm, s->params, p->weight_kg, p->bsa_m2, -INFINITY, s->schedule);
@@ -531,6 +534,7 @@ static int integrate(ts_sim *s, const ts_patient *p, ts_sim_result *res) {
       if (flag < 0)
         return fail_solver(s, flag);
       restart = 0;
+      s->segment_open = 1;
     }
     CVodeSetStopTime(s->cvode, tb);
     double ts;

@@ -36,7 +36,6 @@ struct ts_store {
   sqlite3_stmt *begin, *commit, *rollback;
   sqlite3_stmt *put_patient, *put_param, *put_row, *put_event;
   sqlite3_stmt *put_covariate, *put_observation, *put_endpoints, *put_exposure;
-  sqlite3_stmt *has_patient; /* resumed runs: is (patient, arm) in the database already? */
 };
 
 /* The tables whose shape does not depend on the run; `trajectory` is built from the signals. Every per-patient
@@ -327,7 +326,7 @@ static int trajectory_sql(ts_store *st, const ts_store_run *run, int create, ts_
       buf_ident(&b, run->signals[j].name);
       buf_str(&b, " REAL");
     }
-    buf_str(&b, ", PRIMARY KEY (patient_id, arm, time))");
+    buf_str(&b, ", PRIMARY KEY (patient_id, arm, time)) WITHOUT ROWID");
   } else {
     buf_str(&b, "INSERT INTO trajectory VALUES (?, ?, ?");
     for (size_t j = 0; j < run->n_signals; j++)
@@ -417,9 +416,9 @@ static int build(ts_store *st, const ts_store_run *run, ts_error *err) {
 /* Finalizes the statements and closes the database; the WAL is folded into the main file first, as far as no
  * other connection prevents it. Returns SQLite's result of the close. */
 static int close_db(ts_store *st) {
-  sqlite3_stmt **stmts[] = {&st->begin,           &st->commit,        &st->rollback,     &st->put_patient,
-                            &st->put_param,       &st->put_row,       &st->put_event,    &st->put_covariate,
-                            &st->put_observation, &st->put_endpoints, &st->put_exposure, &st->has_patient};
+  sqlite3_stmt **stmts[] = {&st->begin,           &st->commit,        &st->rollback,    &st->put_patient,
+                            &st->put_param,       &st->put_row,       &st->put_event,   &st->put_covariate,
+                            &st->put_observation, &st->put_endpoints, &st->put_exposure};
   for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
     sqlite3_finalize(*stmts[i]);
     *stmts[i] = NULL;
@@ -581,11 +580,6 @@ int ts_store_resume(const char *path, const ts_store_run *run, ts_store **out, t
   }
   if (prepare_writes(st, run, err) != 0)
     goto fail;
-  if ((rc = sqlite3_prepare_v3(st->db, "SELECT 1 FROM patients WHERE patient_id = ?1 AND arm = ?2", -1,
-                               SQLITE_PREPARE_PERSISTENT, &st->has_patient, NULL)) != SQLITE_OK) {
-    fail_db(err, st->db, rc, path, "cannot read the patients");
-    goto fail;
-  }
   *out = st;
   return 0;
 fail:
@@ -594,15 +588,20 @@ fail:
   return -1;
 }
 
-int ts_store_has_patient(ts_store *st, int64_t patient_id, const char *arm) {
-  if (!st->has_patient)
-    return 0;
-  sqlite3_bind_int64(st->has_patient, 1, patient_id);
-  sqlite3_bind_text(st->has_patient, 2, arm ? arm : "default", -1, SQLITE_STATIC);
-  int rc = sqlite3_step(st->has_patient);
-  sqlite3_reset(st->has_patient);
-  sqlite3_clear_bindings(st->has_patient);
-  return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+size_t ts_store_signal_count(const ts_store *st) {
+  return st->n_signals;
+}
+
+int ts_store_list_patients(ts_store *st, void (*each)(void *ctx, int64_t patient_id, const char *arm), void *ctx,
+                           ts_error *err) {
+  sqlite3_stmt *s;
+  int rc = sqlite3_prepare_v2(st->db, "SELECT patient_id, arm FROM patients", -1, &s, NULL);
+  if (rc != SQLITE_OK)
+    return fail_db(err, st->db, rc, st->path, "cannot read the patients");
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+    each(ctx, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1));
+  sqlite3_finalize(s);
+  return rc == SQLITE_DONE ? 0 : fail_db(err, st->db, rc, st->path, "cannot read the patients");
 }
 
 /* ---- ts_store_write_patient ------------------------------------------------------------------------------------ */

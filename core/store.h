@@ -154,14 +154,17 @@ void ts_store_close(ts_store *st);
  * Its status is set back to 'running' and 'resumed_at' recorded; the patients already in it stay. */
 int ts_store_resume(const char *path, const ts_store_run *run, ts_store **out, ts_error *err);
 
-/* 1 when (patient_id, arm) is in the database (ok or failed), 0 when not, -1 on a database error. Only for a store
- * from ts_store_resume (0 otherwise). */
-int ts_store_has_patient(ts_store *st, int64_t patient_id, const char *arm);
-
 /* Merges the complete shards 1..N of one run (`twinsim run --shard k/N`, in any order) into a new database at out,
  * equal in every patient table to the unsharded run's. Refused (TS_E_INPUT) when a shard is missing, repeated,
  * unfinished or of another scenario, or out exists (unless replace). On failure nothing is left at out. */
 int ts_store_merge(const char *out, const char *const *inputs, size_t n, int replace, ts_error *err);
+
+/* The number of recorded signals (trajectory columns) of the store. */
+size_t ts_store_signal_count(const ts_store *st);
+
+/* Calls each(ctx, patient_id, arm) for every (patient, arm) in the database (to resume a run). */
+int ts_store_list_patients(ts_store *st, void (*each)(void *ctx, int64_t patient_id, const char *arm), void *ctx,
+                           ts_error *err);
 
 /* Lowercase hex SHA-256 of data (65 bytes with the NUL), as `sha256sum` prints; data may be NULL when len is 0.
  * Should OpenSSL fail (out of memory), out is the empty string. */
