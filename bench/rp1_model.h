@@ -107,10 +107,21 @@ static inline void rp1_typical(rp1_patient *P) {
 enum { OUT_C, OUT_S, OUT_R, OUT_N, OUT_E, OUT_CIRC, RP1_NOUT };
 #define RP1_NTIMES 366
 
+/* Adds CVODE's counters of the segment just ended to stats: steps, right-hand-side evaluations, Jacobian
+ * evaluations. CVodeReInit restarts the first two at once, the linear solver's Jacobian count only at the next
+ * CVode call: so a segment is counted only once something was integrated since the last CVodeReInit. */
+static inline void rp1_add_stats(void *cvode, long stats[3]) {
+  long n;
+  CVodeGetNumSteps(cvode, &n), stats[0] += n;
+  CVodeGetNumRhsEvals(cvode, &n), stats[1] += n;
+  CVodeGetNumJacEvals(cvode, &n), stats[2] += n;
+}
+
 /* Simulates one patient with a CVODE memory already set up for RP-1 (reinitialised here); returns NAN when CVODE
  * fails. Like twinsim, a sample at a dose time is taken before the dose. writes RP1_NTIMES x RP1_NOUT values into out
- * (when not NULL) and adds the CVODE steps taken to *steps. Returns N at day 365. */
-static inline double rp1_simulate(void *cvode, N_Vector y, rp1_patient *P, int dosed, double *out, long *steps) {
+ * (when not NULL) and adds CVODE's counters over all segments to stats (see rp1_add_stats). Returns N at day 365. */
+static inline double rp1_simulate_stats(void *cvode, N_Vector y, rp1_patient *P, int dosed, double *out,
+                                        long stats[3]) {
   double *v = N_VGetArrayPointer(y);
   v[A1] = v[A2] = 0;
   v[S] = 1e9, v[R] = 1e3, v[E] = 3.2e5;
@@ -124,8 +135,7 @@ static inline double rp1_simulate(void *cvode, N_Vector y, rp1_patient *P, int d
       bp[nb++] = 21.0 * c, bp[nb++] = 21.0 * c + 1.0 / 24;
   bp[nb++] = 365;
   double t = 0;
-  int next_out = 0, b = 0;
-  long nst;
+  int next_out = 0, b = 0, integrated = 0;
   P->rate = 0;
   if (CVodeReInit(cvode, 0, y) < 0)
     return NAN;
@@ -146,8 +156,9 @@ static inline double rp1_simulate(void *cvode, N_Vector y, rp1_patient *P, int d
       b++, changed = 1;
     }
     if (changed) {
-      CVodeGetNumSteps(cvode, &nst); /* the count restarts with every CVodeReInit */
-      *steps += nst;
+      if (integrated)
+        rp1_add_stats(cvode, stats);
+      integrated = 0;
       if (CVodeReInit(cvode, t, y) < 0)
         return NAN;
     }
@@ -166,11 +177,19 @@ static inline double rp1_simulate(void *cvode, N_Vector y, rp1_patient *P, int d
     }
     if (CVode(cvode, tb, y, &tret, CV_NORMAL) < 0)
       return NAN;
+    integrated = 1;
     t = tb;
   }
-  CVodeGetNumSteps(cvode, &nst);
-  *steps += nst;
+  rp1_add_stats(cvode, stats);
   return v[S] + v[R];
+}
+
+/* rp1_simulate_stats adding only the CVODE steps over all segments to *steps. */
+static inline double rp1_simulate(void *cvode, N_Vector y, rp1_patient *P, int dosed, double *out, long *steps) {
+  long stats[3] = {0, 0, 0};
+  double n = rp1_simulate_stats(cvode, y, P, dosed, out, stats);
+  *steps += stats[0];
+  return n;
 }
 
 #endif

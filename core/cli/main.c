@@ -21,6 +21,13 @@ static const char usage[] =
     "                      --resume: complete an interrupted run (the same scenario) in FILE.db\n"
     "  merge OUT.db SHARD.db...  [--force]\n"
     "                      one database from the shards 1..N of a run, equal to an unsharded run's\n"
+    "  summary DB [--reference ARM] [--ties breslow|efron]\n"
+    "                      trial statistics per arm (ORR, PFS and OS medians, hazard ratios, toxicity\n"
+    "                      grades, paired effects) against the first arm; printed and stored in DB\n"
+    "  export DB --csv DIR [--force]\n"
+    "                      every results table as CSV files in DIR (trajectory in long format)\n"
+    "  plugin check LIBRARY.so...\n"
+    "                      does a plugin honour the plugin ABI? one PASS/FAIL line per check\n"
     "  validate SCENARIO   parse the scenario, load its plugins and wire them; simulate nothing\n"
     "  plugins [--describe PLUGIN/MODEL]\n"
     "                      list the plugins found, or describe one model: parameters, states,\n"
@@ -68,5 +75,11 @@ int main(int argc, char **argv) {
     return ts_cmd_plugins(argc - 2, argv + 2);
   if (strcmp(cmd, "merge") == 0)
     return ts_cmd_merge(argc - 2, argv + 2);
+  if (strcmp(cmd, "plugin") == 0)
+    return ts_cmd_plugin(argc - 2, argv + 2);
+  if (strcmp(cmd, "summary") == 0)
+    return ts_cmd_summary(argc - 2, argv + 2);
+  if (strcmp(cmd, "export") == 0)
+    return ts_cmd_export(argc - 2, argv + 2);
   return ts_cli_usage_error("unknown command '%s'", cmd);
 }

@@ -29,7 +29,6 @@
 
 #include <cmocka.h>
 
-#include <dlfcn.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -38,169 +37,69 @@
 
 #include <twinsim/plugin.h>
 
+#include "plugin_checks.h"
 #include "run.h"
 #include "sim.h"
-#include "test_support.h"
 
-#define PLUGIN_PATH TS_TEST_PLUGIN_DIR "/immune.so"
-#define SCENARIO    TS_TEST_SOURCE_DIR "/scenarios/immune_kuznetsov.yaml"
+#define SCENARIO TS_TEST_SOURCE_DIR "/scenarios/immune_kuznetsov.yaml"
 
-#define VALUE_TOL       1e-12 /* hand-computed values */
-#define JACOBIAN_TOL    1e-6  /* analytic Jacobian vs central differences */
 #define EQUILIBRIUM_TOL 1e-10 /* wired right-hand side at an equilibrium, relative to its largest term */
 
 enum { P_S, P_P, P_G, P_M, P_D, P_N, P_E0, N_PARAMS };
-
-#define CHECK(cond, ...)                                                                                               \
-  do {                                                                                                                 \
-    if (!(cond))                                                                                                       \
-      fail_msg(__VA_ARGS__);                                                                                           \
-  } while (0)
 
 /* Kuznetsov 1994's values (BCL1 lymphoma in chimeric mice), also RP-1's: effector cells ... */
 static const double S = 1.3e4, P = 0.1245, G = 2.019e7, M = 3.422e-10, D = 0.0412, N = 1.101e-7, E0 = 3.2e5;
 /* ... and the tumor: a = 0.18 /d, b = 2e-9 /cell, K = 1/b. */
 static const double A = 0.18, K = 5e8;
 
-/* ---- Loading ----------------------------------------------------------------------------------------------- */
-
-typedef struct library {
-  void *handle;
-  const ts_plugin *plugin;
-  const ts_model *kuznetsov;
-} library;
-
-static int load_library(void **state) {
-  library *lib = calloc(1, sizeof *lib);
-  if (!lib)
-    return -1;
-  lib->handle = dlopen(PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
-  if (!lib->handle) {
-    fprintf(stderr, "dlopen(%s): %s\n", PLUGIN_PATH, dlerror());
-    free(lib);
-    return -1;
-  }
-  void *symbol = dlsym(lib->handle, TS_PLUGIN_ENTRY_NAME);
-  if (!symbol) {
-    fprintf(stderr, "dlsym(%s): %s\n", TS_PLUGIN_ENTRY_NAME, dlerror());
-    dlclose(lib->handle);
-    free(lib);
-    return -1;
-  }
-  ts_plugin_entry_fn entry;
-  memcpy(&entry, &symbol, sizeof entry); /* object to function pointer, as POSIX allows for dlsym */
-  lib->plugin = entry();
-  for (uint32_t i = 0; i < lib->plugin->n_models; i++)
-    if (strcmp(lib->plugin->models[i]->name, "kuznetsov") == 0)
-      lib->kuznetsov = lib->plugin->models[i];
-  *state = lib;
-  return 0;
-}
-
-static int unload_library(void **state) {
-  library *lib = *state;
-  if (lib) {
-    dlclose(lib->handle);
-    free(lib);
-  }
-  return 0;
-}
-
-static const ts_model *kuznetsov(void **state) {
-  const ts_model *m = ((library *)*state)->kuznetsov;
-  CHECK(m != NULL, "model 'kuznetsov' not found in plugin 'immune'");
-  return m;
-}
-
-/* ---- Evaluation as the host does it ------------------------------------------------------------------------ */
-
-typedef struct point {
-  double params[N_PARAMS];
-  double e; /* the state E */
-  double t; /* the input T */
-} point;
-
 #define RP1_PARAMS                                                                                                     \
   { S, P, G, M, D, N, E0 }
 
-/* compute_outputs() then compute_derivatives(): kill_rate and dE/dt. */
-static void evaluate(const ts_model *m, const point *x, double *kill_rate, double *dedt) {
-  ts_eval e = {.t = 1.0, .params = x->params, .states = &x->e, .inputs = &x->t, .outputs = kill_rate};
-  assert_int_equal(m->compute_outputs(NULL, &e), TS_OK);
-  const double saved = *kill_rate;
-  e.derivatives = dedt;
-  assert_int_equal(m->compute_derivatives(NULL, &e), TS_OK);
-  assert_true(*kill_rate == saved); /* compute_derivatives() leaves the outputs alone */
-}
+/* Analytic Jacobian against central differences: a step of 1e-5 of the value, relative error <= 1e-6. */
+static const ts_test_fd jacobian_fd = {.step = 1e-5, .tol = 1e-6, .floor = 1e-300};
 
-static void check_value(const char *what, double got, double expected) {
-  double err = ts_test_relerr(got, expected, 1e-300);
-  CHECK(err <= VALUE_TOL, "%s = %.17g, expected %.17g (relative error %.3g)", what, got, expected, err);
-}
+/* A point: states = {E}, inputs = {T}. */
+typedef ts_test_point point;
 
-static bool is_text(const char *s) {
-  return s && *s;
+static int open_plugin(void **state) {
+  return ts_test_plugin_open(state, "immune.so");
 }
 
 /* ---- Descriptors ------------------------------------------------------------------------------------------- */
 
 static void test_plugin_header(void **state) {
-  const library *lib = *state;
-  const ts_plugin *plugin = lib->plugin;
-  assert_int_equal(plugin->abi_major, TS_PLUGIN_ABI_MAJOR);
-  assert_int_equal(plugin->abi_minor, TS_PLUGIN_ABI_MINOR);
-  assert_int_equal(plugin->struct_size, sizeof(ts_plugin));
-  assert_string_equal(plugin->name, "immune");
-  assert_true(is_text(plugin->version) && is_text(plugin->doc));
-  assert_int_equal(plugin->n_models, 1);
-  ts_plugin_entry_fn entry;
-  void *symbol = dlsym(lib->handle, TS_PLUGIN_ENTRY_NAME);
-  memcpy(&entry, &symbol, sizeof entry);
-  assert_ptr_equal(entry(), plugin);
+  static const char *const names[] = {"kuznetsov"};
+  ts_test_check_plugin_header(state, "immune", names, 1);
 }
 
 static void test_descriptor(void **state) {
-  const ts_model *m = kuznetsov(state);
-  assert_int_equal(m->struct_size, sizeof(ts_model));
-  assert_int_equal(m->param_size, sizeof(ts_param));
-  assert_int_equal(m->state_size, sizeof(ts_state));
-  assert_int_equal(m->input_size, sizeof(ts_input));
-  assert_int_equal(m->output_size, sizeof(ts_output));
-  assert_int_equal(m->dose_target_size, sizeof(ts_dose_target));
-  assert_true(is_text(m->version) && is_text(m->doc));
-  assert_int_equal(m->flags, 0);
+  const ts_model *m = ts_test_find_model(state, "kuznetsov");
+  /* Header sizes, version, doc, flags 0, what plugin.h requires; no per-instance data, step or bolus. */
+  ts_test_check_models(state, (ts_test_callbacks){.jacobian = true});
 
-  static const struct {
-    const char *name, *unit;
-    double value;
-    uint32_t flags;
-  } params[N_PARAMS] = {
-      {"s", "cells/d", 1.3e4, 0},         {"p", "1/d", 0.1245, 0}, {"g", "cells", 2.019e7, TS_PARAM_LOWER_OPEN},
-      {"m", "1/(cells*d)", 3.422e-10, 0}, {"d", "1/d", 0.0412, 0}, {"n", "1/(cells*d)", 1.101e-7, 0},
-      {"E0", "cells", 3.2e5, 0},
+  /* Every rate may be 0 but the half-saturation g; no upper bounds. */
+  static const ts_test_param_spec params[N_PARAMS] = {
+      {"s", "cells/d", 1.3e4, 0, INFINITY, 0},
+      {"p", "1/d", 0.1245, 0, INFINITY, 0},
+      {"g", "cells", 2.019e7, 0, INFINITY, TS_PARAM_LOWER_OPEN},
+      {"m", "1/(cells*d)", 3.422e-10, 0, INFINITY, 0},
+      {"d", "1/d", 0.0412, 0, INFINITY, 0},
+      {"n", "1/(cells*d)", 1.101e-7, 0, INFINITY, 0},
+      {"E0", "cells", 3.2e5, 0, INFINITY, 0},
   };
-  assert_int_equal(m->n_params, N_PARAMS);
-  for (int i = 0; i < N_PARAMS; i++) {
-    const ts_param *p = &m->params[i];
-    assert_string_equal(p->name, params[i].name);
-    assert_string_equal(p->unit, params[i].unit);
-    CHECK(p->default_value == params[i].value, "%s default %g", p->name, p->default_value);
-    CHECK(p->lower == 0.0 && p->flags == params[i].flags && isinf(p->upper) && p->upper > 0,
-          "%s bounds %g..%g flags %u", p->name, p->lower, p->upper, p->flags);
-    assert_true(is_text(p->doc));
-  }
+  ts_test_expect_params(m, params, N_PARAMS); /* docs: ts_test_check_models */
   assert_int_equal(m->n_states, 1);
   assert_string_equal(m->states[0].name, "E");
   assert_string_equal(m->states[0].unit, "cells");
   assert_int_equal(m->states[0].flags, TS_STATE_NONNEGATIVE);
-  assert_true(m->states[0].nominal > 0 && is_text(m->states[0].doc));
+  assert_true(m->states[0].nominal > 0 && ts_test_is_text(m->states[0].doc));
 
   assert_int_equal(m->n_inputs, 1);
   assert_string_equal(m->inputs[0].name, "T");
   assert_string_equal(m->inputs[0].unit, "cells");
   assert_int_equal(m->inputs[0].type, TS_REAL);
   assert_int_equal(m->inputs[0].flags, 0); /* required: the model means nothing without a tumor to read */
-  assert_true(is_text(m->inputs[0].doc));
+  assert_true(ts_test_is_text(m->inputs[0].doc));
 
   assert_int_equal(m->n_outputs, 1);
   assert_string_equal(m->outputs[0].name, "kill_rate");
@@ -209,20 +108,14 @@ static void test_descriptor(void **state) {
   assert_null(m->outputs[0].direct_inputs); /* n*E: no algebraic loop with the tumor */
 
   assert_int_equal(m->n_dose_targets, 0);
-  assert_null(m->create);
-  assert_null(m->destroy);
-  assert_non_null(m->init);
   assert_non_null(m->compute_outputs);
   assert_non_null(m->compute_derivatives);
-  assert_non_null(m->jacobian);
-  assert_null(m->step);
-  assert_null(m->bolus);
 }
 
 /* ---- Values ------------------------------------------------------------------------------------------------ */
 
 static void test_init(void **state) {
-  const ts_model *m = kuznetsov(state);
+  const ts_model *m = ts_test_find_model(state, "kuznetsov");
   const double params[N_PARAMS] = {S, P, G, M, D, N, 4.4e5};
   double y0 = NAN;
   assert_int_equal(m->init(NULL, NULL, params, 0.0, &y0), TS_OK);
@@ -230,90 +123,60 @@ static void test_init(void **state) {
 }
 
 static void test_values(void **state) {
-  const ts_model *m = kuznetsov(state);
+  const ts_model *m = ts_test_find_model(state, "kuznetsov");
   double kill, dedt;
-  point x = {.params = RP1_PARAMS, .e = 3.2e5, .t = 5e6};
-  evaluate(m, &x, &kill, &dedt);
-  check_value("dE/dt", dedt, 7.17637996030170702660e+3);
-  check_value("kill_rate", kill, 3.5232e-2);
+  point x = {.params = RP1_PARAMS, .states = {3.2e5}, .inputs = {5e6}};
+  ts_test_evaluate(m, &x, &kill, &dedt);
+  ts_test_check_value("dE/dt", dedt, 7.17637996030170702660e+3);
+  ts_test_check_value("kill_rate", kill, 3.5232e-2);
 
-  x.e = 1.7e5, x.t = 4.4e8;
-  evaluate(m, &x, &kill, &dedt);
-  check_value("dE/dt", dedt, 6.35864085703731067603e+2);
-  check_value("kill_rate", kill, 1.8717e-2);
+  x.states[0] = 1.7e5, x.inputs[0] = 4.4e8;
+  ts_test_evaluate(m, &x, &kill, &dedt);
+  ts_test_check_value("dE/dt", dedt, 6.35864085703731067603e+2);
+  ts_test_check_value("kill_rate", kill, 1.8717e-2);
 
-  point y = {.params = {2.5e3, 0.3, 1e6, 1e-9, 0.1, 2e-7, 1.0}, .e = 7.5e4, .t = 3.3e5};
-  evaluate(m, &y, &kill, &dedt);
-  check_value("dE/dt", dedt, 5.57956766917293233083e+2);
-  check_value("kill_rate", kill, 1.5e-2);
+  point y = {.params = {2.5e3, 0.3, 1e6, 1e-9, 0.1, 2e-7, 1.0}, .states = {7.5e4}, .inputs = {3.3e5}};
+  ts_test_evaluate(m, &y, &kill, &dedt);
+  ts_test_check_value("dE/dt", dedt, 5.57956766917293233083e+2);
+  ts_test_check_value("kill_rate", kill, 1.5e-2);
 
   /* No tumor: dE/dt = s - d*E, which vanishes at E = s/d. */
-  point z = {.params = RP1_PARAMS, .e = 2.0e5, .t = 0.0};
-  evaluate(m, &z, &kill, &dedt);
-  check_value("dE/dt at T = 0", dedt, S - D * 2.0e5);
+  point z = {.params = RP1_PARAMS, .states = {2.0e5}, .inputs = {0.0}};
+  ts_test_evaluate(m, &z, &kill, &dedt);
+  ts_test_check_value("dE/dt at T = 0", dedt, S - D * 2.0e5);
 }
 
 static void test_negative_tumor_reads_zero(void **state) {
-  const ts_model *m = kuznetsov(state);
+  const ts_model *m = ts_test_find_model(state, "kuznetsov");
   double kill0, kill1, d0, d1;
-  point x = {.params = RP1_PARAMS, .e = 3.2e5, .t = 0.0};
-  evaluate(m, &x, &kill0, &d0);
-  x.t = -1e-3; /* solver noise in the tumor model */
-  evaluate(m, &x, &kill1, &d1);
+  point x = {.params = RP1_PARAMS, .states = {3.2e5}, .inputs = {0.0}};
+  ts_test_evaluate(m, &x, &kill0, &d0);
+  x.inputs[0] = -1e-3; /* solver noise in the tumor model */
+  ts_test_evaluate(m, &x, &kill1, &d1);
   assert_true(d0 == d1 && kill0 == kill1);
 }
 
 /* ---- Jacobian ---------------------------------------------------------------------------------------------- */
 
-static void jacobian_at(const ts_model *m, const point *x, double *dfde, double *dfdt, double *dkde) {
-  double kill, dedt, dgdu = 0;
-  evaluate(m, x, &kill, &dedt);
-  *dfde = *dfdt = *dkde = 0;
-  const ts_eval e = {.params = x->params, .states = &x->e, .inputs = &x->t, .outputs = &kill, .derivatives = &dedt};
-  assert_int_equal(m->jacobian(NULL, &e, dfde, dfdt, dkde, &dgdu), TS_OK);
-  assert_true(dgdu == 0.0); /* kill_rate reads no input */
-}
-
-static void check_jacobian(const ts_model *m, const point *x) {
-  double dfde, dfdt, dkde;
-  jacobian_at(m, x, &dfde, &dfdt, &dkde);
-  for (int j = 0; j < 2; j++) {
-    point plus = *x, minus = *x;
-    double *vp = j == 0 ? &plus.e : &plus.t, *vm = j == 0 ? &minus.e : &minus.t;
-    const double h = 1e-5 * (*vp != 0.0 ? fabs(*vp) : 1.0);
-    *vp += h;
-    *vm -= h;
-    double kp, km, fp, fm;
-    evaluate(m, &plus, &kp, &fp);
-    evaluate(m, &minus, &km, &fm);
-    const double fd_f = (fp - fm) / (2 * h), fd_k = (kp - km) / (2 * h);
-    const double an_f = j == 0 ? dfde : dfdt, an_k = j == 0 ? dkde : 0.0;
-    const char *column = j == 0 ? "E" : "T";
-    CHECK(ts_test_relerr(an_f, fd_f, 1e-300) <= JACOBIAN_TOL, "d(dE/dt)/d%s = %.10g, finite differences %.10g", column,
-          an_f, fd_f);
-    CHECK(ts_test_relerr(an_k, fd_k, 1e-300) <= JACOBIAN_TOL || (an_k == 0.0 && fd_k == 0.0),
-          "dkill_rate/d%s = %.10g, finite differences %.10g", column, an_k, fd_k);
-  }
-}
-
 static void test_jacobian(void **state) {
-  const ts_model *m = kuznetsov(state);
+  const ts_model *m = ts_test_find_model(state, "kuznetsov");
   const point points[] = {
-      {.params = RP1_PARAMS, .e = 3.2e5, .t = 5e6},
-      {.params = RP1_PARAMS, .e = 1.7e5, .t = 4.4e8},
-      {.params = RP1_PARAMS, .e = 1.6e6, .t = 2.019e7},
-      {.params = {2.5e3, 0.3, 1e6, 1e-9, 0.1, 2e-7, 1.0}, .e = 7.5e4, .t = 3.3e5},
+      {.params = RP1_PARAMS, .states = {3.2e5}, .inputs = {5e6}},
+      {.params = RP1_PARAMS, .states = {1.7e5}, .inputs = {4.4e8}},
+      {.params = RP1_PARAMS, .states = {1.6e6}, .inputs = {2.019e7}},
+      {.params = {2.5e3, 0.3, 1e6, 1e-9, 0.1, 2e-7, 1.0}, .states = {7.5e4}, .inputs = {3.3e5}},
   };
   for (size_t i = 0; i < sizeof points / sizeof points[0]; i++)
-    check_jacobian(m, &points[i]);
+    ts_test_check_jacobian(m, &points[i], &jacobian_fd);
 
   /* At T = 0 (one-sided: T < 0 is read as 0) the right-hand derivative d(dE/dt)/dT = E*(p/g - m). */
-  double dfde, dfdt, dkde;
-  point z = {.params = RP1_PARAMS, .e = 3.2e5, .t = 0.0};
-  jacobian_at(m, &z, &dfde, &dfdt, &dkde);
-  check_value("d(dE/dt)/dE at T = 0", dfde, -D);
-  check_value("d(dE/dt)/dT at T = 0", dfdt, 3.2e5 * (P / G - M));
-  check_value("dkill_rate/dE", dkde, N);
+  double dfde, dfdt, dkde, dgdu;
+  point z = {.params = RP1_PARAMS, .states = {3.2e5}, .inputs = {0.0}};
+  ts_test_jacobian_at(m, &z, &dfde, &dfdt, &dkde, &dgdu);
+  assert_true(dgdu == 0.0); /* kill_rate reads no input */
+  ts_test_check_value("d(dE/dt)/dE at T = 0", dfde, -D);
+  ts_test_check_value("d(dE/dt)/dT at T = 0", dfdt, 3.2e5 * (P / G - M));
+  ts_test_check_value("dkill_rate/dE", dkde, N);
 }
 
 /* ---- The coupled system: equilibria computed here ---------------------------------------------------------- */
@@ -460,16 +323,6 @@ static void test_equilibria(void **state) {
 
 /* ---- Simulations ------------------------------------------------------------------------------------------- */
 
-/* Index of a recorded signal's column. */
-static int column(const ts_system *sys, const char *instance, const char *name) {
-  const int bus = ts_system_signal(sys, instance, name);
-  for (size_t k = 0; k < sys->n_recorded; k++)
-    if (bus >= 0 && sys->recorded[k] == (uint32_t)bus)
-      return (int)k;
-  fail_msg("%s.%s is not recorded", instance, name);
-  return -1;
-}
-
 static double *param_slot(const ts_system *sys, const char *instance, const char *name) {
   const int i = ts_system_instance(sys, instance);
   assert_true(i >= 0);
@@ -497,7 +350,8 @@ static double run_patient(loaded_system *s, double t0, double e0, const equilibr
   if (rc != 0)
     fail_msg("%s", err.message);
   CHECK(!res.failed, "T0 = %g, E0 = %g: %s", t0, e0, res.message);
-  const int ct = column(sys, "tumor", "N"), ce = column(sys, "immune", "E"), ck = column(sys, "immune", "kill_rate");
+  const int ct = ts_test_recorded_column(sys, "tumor", "N"), ce = ts_test_recorded_column(sys, "immune", "E"),
+            ck = ts_test_recorded_column(sys, "immune", "kill_rate");
   const size_t nr = sys->n_recorded;
   double worst = 0;
   for (size_t i = 0; i < res.n_times; i++) {
@@ -573,5 +427,5 @@ int main(void) {
       cmocka_unit_test(test_stays_near_stable_equilibria),
       cmocka_unit_test(test_bistability),
   };
-  return cmocka_run_group_tests_name("plugins.immune", tests, load_library, unload_library);
+  return cmocka_run_group_tests_name("plugins.immune", tests, open_plugin, ts_test_plugin_close);
 }

@@ -29,25 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plugin_checks.h"
 #include "test_pk_reference.h"
-
-/* Loads scenarios/<file>, simulates patient 1 and checks that it did not fail. */
-static void simulate_file(ts_test_sim *s, const char *file) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/scenarios/%s", TS_TEST_SOURCE_DIR, file);
-  ts_error err;
-  ts_error_clear(&err);
-  if (ts_load(path, &s->loaded, &err) != 0)
-    fail_msg("%s", err.message);
-  ts_sim_options opt = {.verbosity = TS_LOG_WARNING, .seed = s->loaded.scenario->seed};
-  if (ts_sim_create(s->loaded.system, &opt, &s->sim, &err) != 0)
-    fail_msg("%s", err.message);
-  ts_patient p = {.index = 1, .label = "p", .params = s->loaded.system->params};
-  if (ts_sim_run(s->sim, &p, &s->res, &err) != 0)
-    fail_msg("%s", err.message);
-  if (s->res.failed)
-    fail_msg("%s: the patient failed: %s", file, s->res.message);
-}
 
 /* The row recorded at time t (d), which must be an output time. */
 static size_t row_at(const ts_test_sim *s, double t) {
@@ -75,7 +58,7 @@ static void check_near(const char *what, double got, double want, double tol) {
 static void test_docetaxel(void **state) {
   (void)state;
   ts_test_sim s;
-  simulate_file(&s, "pk_docetaxel.yaml");
+  ts_test_simulate_file(&s, "pk_docetaxel.yaml");
   const size_t w = 2; /* pk.C, auc.AUC */
   const double cl = 36.7 * 24, dose = 180;
   assert_int_equal(s.res.n_times, 84 * 24 + 1);
@@ -106,7 +89,7 @@ static void test_docetaxel(void **state) {
 static void test_imatinib_oral_steady_state(void **state) {
   (void)state;
   ts_test_sim s;
-  simulate_file(&s, "pk_oral.yaml");
+  ts_test_simulate_file(&s, "pk_oral.yaml");
   const size_t w = 3; /* pk.C, auc.AUC, pk.Ad */
   const double dose = 400, cl = 14.3 * 24, v = 347, ka = 0.609 * 24, k = cl / v, tau = 1.0;
   /* After 27 daily doses the distance to steady state is exp(-k * 27 d) ~ 3e-12. */
@@ -141,7 +124,7 @@ static void test_imatinib_oral_steady_state(void **state) {
 static void test_phenytoin_saturable_steady_state(void **state) {
   (void)state;
   ts_test_sim s;
-  simulate_file(&s, "pk_mm.yaml");
+  ts_test_simulate_file(&s, "pk_mm.yaml");
   const size_t w = 2; /* pk.C, pk.A */
   const double vmax = 490, km = 4, v = 49, rate = 300;
   /* The loading dose, 1000 mg over 1 h: 6 h after its start at most Vmax * 6 h has been eliminated. Between 6 h

@@ -28,7 +28,6 @@
 
 #include <cmocka.h>
 
-#include <dlfcn.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,14 +36,10 @@
 
 #include <twinsim/plugin.h>
 
-#include "test_support.h"
+#include "plugin_checks.h"
 
-#define PLUGIN_PATH TS_TEST_PLUGIN_DIR "/resistance.so"
-
-#define VALUE_TOL    1e-12  /* hand-computed values */
-#define JACOBIAN_TOL 1e-6   /* analytic Jacobian vs central differences */
-#define Z_999        3.29   /* two-sided 99.9% normal quantile, for the Monte Carlo checks of step() */
-#define N_CLONES     100000 /* Monte Carlo repetitions of step() */
+#define Z_999    3.29   /* two-sided 99.9% normal quantile, for the Monte Carlo checks of step() */
+#define N_CLONES 100000 /* Monte Carlo repetitions of step() */
 
 /* The model's tables, in declaration order (checked by test_descriptor). */
 enum { P_B, P_D, P_BS, P_U, P_THRESHOLD, P_R0, N_PARAMS };
@@ -52,54 +47,14 @@ enum { X_R, X_REGIME, X_H, N_STATES };
 enum { I_S, I_KILL, N_INPUTS };
 enum { O_RESISTANT, O_LOSS, N_OUTPUTS };
 
-#define CHECK(cond, ...)                                                                                               \
-  do {                                                                                                                 \
-    if (!(cond))                                                                                                       \
-      fail_msg(__VA_ARGS__);                                                                                           \
-  } while (0)
-
 /* ---- Loading ----------------------------------------------------------------------------------------------- */
 
-typedef struct library {
-  void *handle;
-  const ts_plugin *plugin;
-} library;
-
-static int load_library(void **state) {
-  library *lib = calloc(1, sizeof *lib);
-  if (!lib)
-    return -1;
-  lib->handle = dlopen(PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
-  if (!lib->handle) {
-    fprintf(stderr, "dlopen(%s): %s\n", PLUGIN_PATH, dlerror());
-    free(lib);
-    return -1;
-  }
-  void *symbol = dlsym(lib->handle, TS_PLUGIN_ENTRY_NAME);
-  if (!symbol) {
-    fprintf(stderr, "dlsym(%s): %s\n", TS_PLUGIN_ENTRY_NAME, dlerror());
-    dlclose(lib->handle);
-    free(lib);
-    return -1;
-  }
-  ts_plugin_entry_fn entry;
-  memcpy(&entry, &symbol, sizeof entry); /* object to function pointer, as POSIX allows for dlsym */
-  lib->plugin = entry();
-  *state = lib;
-  return 0;
-}
-
-static int unload_library(void **state) {
-  library *lib = *state;
-  if (lib) {
-    dlclose(lib->handle);
-    free(lib);
-  }
-  return 0;
+static int open_plugin(void **state) {
+  return ts_test_plugin_open(state, "resistance.so");
 }
 
 static const ts_model *model(void **state) {
-  const ts_plugin *plugin = ((library *)*state)->plugin;
+  const ts_plugin *plugin = ((ts_test_plugin *)*state)->plugin;
   assert_int_equal(plugin->n_models, 1);
   return plugin->models[0];
 }
@@ -213,56 +168,26 @@ static void check_mean(const char *what, double sum, double sum_sq, long n, doub
 
 /* ---- Headers and descriptors -------------------------------------------------------------------------------- */
 
-static bool is_text(const char *s) {
-  return s && *s;
-}
-
 static void test_plugin_header(void **state) {
-  const ts_plugin *plugin = ((library *)*state)->plugin;
-  assert_int_equal(plugin->abi_major, TS_PLUGIN_ABI_MAJOR);
-  assert_int_equal(plugin->abi_minor, TS_PLUGIN_ABI_MINOR);
-  assert_int_equal(plugin->struct_size, sizeof(ts_plugin));
-  assert_string_equal(plugin->name, "resistance");
-  assert_true(is_text(plugin->version) && is_text(plugin->doc));
-  assert_int_equal(plugin->n_models, 1);
-  assert_string_equal(plugin->models[0]->name, "mutant_clone");
-  ts_plugin_entry_fn entry;
-  void *symbol = dlsym(((library *)*state)->handle, TS_PLUGIN_ENTRY_NAME);
-  memcpy(&entry, &symbol, sizeof entry);
-  assert_ptr_equal(entry(), plugin); /* static data, no side effects */
+  static const char *const names[] = {"mutant_clone"};
+  ts_test_check_plugin_header(state, "resistance", names, 1); /* with: static data, no side effects */
 }
 
 static void test_descriptor(void **state) {
   const ts_model *m = model(state);
-  assert_int_equal(m->struct_size, sizeof(ts_model));
-  assert_int_equal(m->param_size, sizeof(ts_param));
-  assert_int_equal(m->state_size, sizeof(ts_state));
-  assert_int_equal(m->input_size, sizeof(ts_input));
-  assert_int_equal(m->output_size, sizeof(ts_output));
-  assert_true(is_text(m->version) && is_text(m->doc));
-  assert_int_equal(m->flags, 0);
+  /* Header sizes, version, doc, flags 0, what plugin.h requires; per-instance data and a discrete step, no bolus. */
+  ts_test_check_models(state, (ts_test_callbacks){.create = true, .destroy = true, .jacobian = true, .step = true});
 
-  static const struct {
-    const char *name, *unit;
-    double def, lower, upper;
-  } params[N_PARAMS] = {
-      [P_B] = {"b", "1/d", 0.14, 0, INFINITY},
-      [P_D] = {"d", "1/d", 0.13, 0, INFINITY},
-      [P_BS] = {"bS", "1/d", 0.14, 0, INFINITY},
-      [P_U] = {"u", "1", 1e-7, 0, 1},
-      [P_THRESHOLD] = {"threshold", "cells", 1e4, 1, INFINITY},
-      [P_R0] = {"R0", "cells", 0, 0, INFINITY},
+  /* Closed intervals (flags 0): every rate may be 0. */
+  static const ts_test_param_spec params[N_PARAMS] = {
+      [P_B] = {"b", "1/d", 0.14, 0, INFINITY, 0},
+      [P_D] = {"d", "1/d", 0.13, 0, INFINITY, 0},
+      [P_BS] = {"bS", "1/d", 0.14, 0, INFINITY, 0},
+      [P_U] = {"u", "1", 1e-7, 0, 1, 0},
+      [P_THRESHOLD] = {"threshold", "cells", 1e4, 1, INFINITY, 0},
+      [P_R0] = {"R0", "cells", 0, 0, INFINITY, 0},
   };
-  assert_int_equal(m->n_params, N_PARAMS);
-  for (int i = 0; i < N_PARAMS; i++) {
-    const ts_param *p = &m->params[i];
-    assert_string_equal(p->name, params[i].name);
-    assert_string_equal(p->unit, params[i].unit);
-    assert_true(p->default_value == params[i].def);
-    assert_true(p->lower == params[i].lower && p->upper == params[i].upper);
-    assert_int_equal(p->flags, 0); /* closed intervals: every rate may be 0 */
-    assert_true(is_text(p->doc));
-  }
+  ts_test_expect_params(m, params, N_PARAMS); /* docs: ts_test_check_models */
 
   static const char *const states[N_STATES][2] = {{"R", "cells"}, {"regime", "1"}, {"H", "cells"}};
   assert_int_equal(m->n_states, N_STATES);
@@ -271,7 +196,7 @@ static void test_descriptor(void **state) {
     assert_string_equal(m->states[i].unit, states[i][1]);
     assert_true(m->states[i].nominal > 0 && isfinite(m->states[i].nominal));
     assert_int_equal(m->states[i].flags, TS_STATE_NONNEGATIVE);
-    assert_true(is_text(m->states[i].doc));
+    assert_true(ts_test_is_text(m->states[i].doc));
   }
 
   assert_int_equal(m->n_inputs, N_INPUTS);
@@ -283,7 +208,7 @@ static void test_descriptor(void **state) {
   assert_string_equal(m->inputs[I_KILL].unit, "1/d");
   assert_int_equal(m->inputs[I_KILL].flags, TS_INPUT_SUM);
   assert_true(m->inputs[I_KILL].default_value == 0.0);
-  assert_true(is_text(m->inputs[I_S].doc) && is_text(m->inputs[I_KILL].doc));
+  assert_true(ts_test_is_text(m->inputs[I_S].doc) && ts_test_is_text(m->inputs[I_KILL].doc));
 
   assert_int_equal(m->n_outputs, N_OUTPUTS);
   assert_string_equal(m->outputs[O_RESISTANT].name, "resistant");
@@ -294,18 +219,12 @@ static void test_descriptor(void **state) {
   assert_int_equal(m->outputs[O_LOSS].type, TS_REAL);
   for (int i = 0; i < N_OUTPUTS; i++) {
     assert_null(m->outputs[i].direct_inputs); /* outputs read no input: no algebraic loop through S */
-    assert_true(is_text(m->outputs[i].doc));
+    assert_true(ts_test_is_text(m->outputs[i].doc));
   }
   assert_int_equal(m->n_dose_targets, 0); /* the drug acts on S, never on R */
 
-  assert_non_null(m->create);
-  assert_non_null(m->destroy);
-  assert_non_null(m->init);
   assert_non_null(m->compute_outputs);
   assert_non_null(m->compute_derivatives);
-  assert_non_null(m->jacobian);
-  assert_non_null(m->step);
-  assert_null(m->bolus);
   m->destroy(NULL); /* harmless */
 }
 
@@ -341,21 +260,12 @@ static void test_init(void **state) {
 
 /* ---- Right-hand side and Jacobian ---------------------------------------------------------------------------- */
 
-typedef struct point {
-  double params[N_PARAMS], states[N_STATES], inputs[N_INPUTS];
-} point;
+typedef ts_test_point point;
 
-static void evaluate(const ts_model *m, const point *x, double *outputs, double *derivatives) {
-  ts_eval e = {.t = 2.5, .params = x->params, .states = x->states, .inputs = x->inputs, .outputs = outputs};
-  assert_int_equal(m->compute_outputs(NULL, &e), TS_OK);
-  e.derivatives = derivatives;
-  assert_int_equal(m->compute_derivatives(NULL, &e), TS_OK);
-}
-
-static void check_value(const char *what, double got, double expected) {
-  const double err = ts_test_relerr(got, expected, 1e-300);
-  CHECK(err <= VALUE_TOL, "%s = %.17g, expected %.17g (relative error %.3g)", what, got, expected, err);
-}
+/* Analytic Jacobian against central differences: a step of 1e-6 of the value (the regime is a switch at 1/2: a small
+ * step stays on the same side of it), relative error <= 1e-6 of the states' derivatives with differences below 1e-9
+ * compared with 1e-9, and the outputs' entries to 1e-12 absolute. */
+static const ts_test_fd jacobian_fd = {.step = 1e-6, .tol = 1e-6, .floor = 1e-9, .output_abs_tol = 1e-12};
 
 static void test_values(void **state) {
   const ts_model *m = model(state);
@@ -363,74 +273,38 @@ static void test_values(void **state) {
 
   /* Stochastic regime: R is frozen between steps, H integrates u*bS*S = 1e-7*0.14*1e9 = 14 cells/d. */
   point x = {.params = {0.14, 0.13, 0.14, 1e-7, 1e4, 0}, .states = {37, 0, 2.5}, .inputs = {1e9, 0.05}};
-  evaluate(m, &x, out, der);
-  check_value("dR/dt", der[X_R] + 1.0, 1.0);
-  check_value("dregime/dt", der[X_REGIME] + 1.0, 1.0);
-  check_value("dH/dt", der[X_H], 14.0);
-  check_value("resistant", out[O_RESISTANT], 1.0);
-  check_value("mutation_loss", out[O_LOSS], 1.4e-8);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("dR/dt", der[X_R] + 1.0, 1.0);
+  ts_test_check_value("dregime/dt", der[X_REGIME] + 1.0, 1.0);
+  ts_test_check_value("dH/dt", der[X_H], 14.0);
+  ts_test_check_value("resistant", out[O_RESISTANT], 1.0);
+  ts_test_check_value("mutation_loss", out[O_LOSS], 1.4e-8);
 
   /* Deterministic regime: dR/dt = (0.14 - 0.13 - 0.05)*2e5 + 14 = -7986. */
   x.states[X_R] = 2e5;
   x.states[X_REGIME] = 1;
-  evaluate(m, &x, out, der);
-  check_value("dR/dt", der[X_R], -7986.0);
-  check_value("dH/dt", der[X_H], 14.0);
-  check_value("dregime/dt", der[X_REGIME] + 1.0, 1.0);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("dR/dt", der[X_R], -7986.0);
+  ts_test_check_value("dH/dt", der[X_H], 14.0);
+  ts_test_check_value("dregime/dt", der[X_REGIME] + 1.0, 1.0);
 
   /* A regime left at 1 - 1e-12 by round-off is still deterministic; S < 0 supplies nothing. */
   x.states[X_REGIME] = 1 - 1e-12;
   x.inputs[I_S] = -3.0;
-  evaluate(m, &x, out, der);
-  check_value("dR/dt", der[X_R], -8000.0);
-  check_value("dH/dt", der[X_H] + 1.0, 1.0);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("dR/dt", der[X_R], -8000.0);
+  ts_test_check_value("dH/dt", der[X_H] + 1.0, 1.0);
 
   /* The flag: no cell, a cell, round-off on a whole number. */
   x.states[X_R] = 0;
-  evaluate(m, &x, out, der);
+  ts_test_evaluate(m, &x, out, der);
   assert_true(out[O_RESISTANT] == 0.0);
   x.states[X_R] = 1 - 1e-13;
-  evaluate(m, &x, out, der);
+  ts_test_evaluate(m, &x, out, der);
   assert_true(out[O_RESISTANT] == 1.0);
   x.states[X_R] = 1e-13;
-  evaluate(m, &x, out, der);
+  ts_test_evaluate(m, &x, out, der);
   assert_true(out[O_RESISTANT] == 0.0);
-}
-
-static void check_jacobian(const ts_model *m, const point *x) {
-  double dfdx[N_STATES * N_STATES] = {0}, dfdu[N_STATES * N_INPUTS] = {0};
-  double dgdx[N_OUTPUTS * N_STATES] = {0}, dgdu[N_OUTPUTS * N_INPUTS] = {0};
-  double out[N_OUTPUTS], der[N_STATES];
-  evaluate(m, x, out, der);
-  ts_eval e = {
-      .t = 2.5, .params = x->params, .states = x->states, .inputs = x->inputs, .outputs = out, .derivatives = der};
-  assert_int_equal(m->jacobian(NULL, &e, dfdx, dfdu, dgdx, dgdu), TS_OK);
-  for (int j = 0; j < N_STATES + N_INPUTS; j++) {
-    const bool is_state = j < N_STATES;
-    point plus = *x, minus = *x;
-    double *vp = is_state ? &plus.states[j] : &plus.inputs[j - N_STATES];
-    double *vm = is_state ? &minus.states[j] : &minus.inputs[j - N_STATES];
-    /* The regime is a switch at 1/2: a small step stays on the same side of it. */
-    const double h = 1e-6 * (*vp != 0.0 ? fabs(*vp) : 1.0);
-    *vp += h;
-    *vm -= h;
-    double gp[N_OUTPUTS], gm[N_OUTPUTS], fp[N_STATES], fm[N_STATES];
-    evaluate(m, &plus, gp, fp);
-    evaluate(m, &minus, gm, fm);
-    for (int i = 0; i < N_STATES; i++) {
-      const double fd = (fp[i] - fm[i]) / (2 * h);
-      const double an = is_state ? dfdx[i + j * N_STATES] : dfdu[i + (j - N_STATES) * N_STATES];
-      const double err = ts_test_relerr(an, fd, 1e-9);
-      CHECK(err <= JACOBIAN_TOL, "d(d%s/dt)/d(column %d) = %.10g, finite differences %.10g", m->states[i].name, j, an,
-            fd);
-    }
-    for (int i = 0; i < N_OUTPUTS; i++) {
-      const double fd = (gp[i] - gm[i]) / (2 * h);
-      const double an = is_state ? dgdx[i + j * N_OUTPUTS] : dgdu[i + (j - N_STATES) * N_OUTPUTS];
-      CHECK(fabs(an - fd) <= 1e-12, "d%s/d(column %d) = %.10g, finite differences %.10g", m->outputs[i].name, j, an,
-            fd);
-    }
-  }
 }
 
 static void test_jacobian(void **state) {
@@ -442,19 +316,16 @@ static void test_jacobian(void **state) {
       {.params = {0.5, 0.7, 0.6, 0.01, 1e4, 0}, .states = {3, 0, 0.25}, .inputs = {250, 1.5}},
   };
   for (size_t i = 0; i < sizeof points / sizeof points[0]; i++)
-    check_jacobian(m, &points[i]);
+    ts_test_check_jacobian(m, &points[i], &jacobian_fd);
 
   /* The exact entries at the second point: d(dR/dt)/dR = b - d - kill = -0.04, d(dR/dt)/dS = u*bS,
    * d(dR/dt)/dkill = -R, d(dH/dt)/dS = u*bS. */
-  double dfdx[N_STATES * N_STATES] = {0}, dfdu[N_STATES * N_INPUTS] = {0};
-  double dgdx[N_OUTPUTS * N_STATES] = {0}, dgdu[N_OUTPUTS * N_INPUTS] = {0}, out[N_OUTPUTS], der[N_STATES];
-  evaluate(m, &points[1], out, der);
-  ts_eval e = {.params = points[1].params, .states = points[1].states, .inputs = points[1].inputs, .outputs = out};
-  assert_int_equal(m->jacobian(NULL, &e, dfdx, dfdu, dgdx, dgdu), TS_OK);
-  check_value("dR'/dR", dfdx[X_R + X_R * N_STATES], 0.14 - 0.13 - 0.05);
-  check_value("dR'/dS", dfdu[X_R + I_S * N_STATES], 1.4e-8);
-  check_value("dR'/dkill", dfdu[X_R + I_KILL * N_STATES], -2e5);
-  check_value("dH'/dS", dfdu[X_H + I_S * N_STATES], 1.4e-8);
+  double dfdx[N_STATES * N_STATES], dfdu[N_STATES * N_INPUTS], dgdx[N_OUTPUTS * N_STATES], dgdu[N_OUTPUTS * N_INPUTS];
+  ts_test_jacobian_at(m, &points[1], dfdx, dfdu, dgdx, dgdu);
+  ts_test_check_value("dR'/dR", dfdx[X_R + X_R * N_STATES], 0.14 - 0.13 - 0.05);
+  ts_test_check_value("dR'/dS", dfdu[X_R + I_S * N_STATES], 1.4e-8);
+  ts_test_check_value("dR'/dkill", dfdu[X_R + I_KILL * N_STATES], -2e5);
+  ts_test_check_value("dH'/dS", dfdu[X_H + I_S * N_STATES], 1.4e-8);
 }
 
 /* ---- The stochastic step ------------------------------------------------------------------------------------ */
@@ -829,33 +700,23 @@ static void test_sim_reproducible(void **state) {
  * deterministic phase only lowers the variance. |R(T) - E[R(T)]| must be below 4 standard deviations. */
 static void test_scenario_emergence(void **state) {
   (void)state;
-  ts_loaded l;
-  load_scenario(EMERGENCE, &l);
-  ts_error err;
-  ts_error_clear(&err);
-  ts_sim_options opt = {.verbosity = TS_LOG_WARNING, .seed = l.scenario->seed};
-  ts_sim *sim;
-  if (ts_sim_create(l.system, &opt, &sim, &err) != 0)
-    fail_msg("%s", err.message);
-  ts_patient p = {.index = 1, .label = "typical", .params = l.system->params};
-  ts_sim_result res;
-  assert_int_equal(ts_sim_run(sim, &p, &res, &err), 0);
-  assert_false(res.failed);
-  assert_int_equal(res.n_times, 366);
-  const size_t k = l.system->n_recorded; /* tumor.N, r.R, r.regime, r.H, r.resistant */
+  ts_test_sim s;
+  ts_test_simulate_file(&s, "resistance_emergence.yaml");
+  assert_int_equal(s.res.n_times, 366);
+  const size_t k = s.loaded.system->n_recorded; /* tumor.N, r.R, r.regime, r.H, r.resistant */
   assert_int_equal(k, 5);
-  const double *v = res.values;
+  const double *v = s.res.values;
   const double b = 0.14, d = 0.13, c = b - d, T = 365.0;
   size_t handoff = 0;
   double mean = 0, var = 0;
-  for (size_t i = 0; i < res.n_times; i++) {
+  for (size_t i = 0; i < s.res.n_times; i++) {
     const double r = v[i * k + 1], regime = v[i * k + 2];
     if (regime == 0.0)
       CHECK(!handoff && r == floor(r) && r < 1e4, "day %zu: stochastic R = %.17g", i, r);
     else if (!handoff)
       handoff = i;
     if (i > 0) {
-      const double dh = v[i * k + 3] - v[(i - 1) * k + 3], tau = T - (res.times[i] - 0.5);
+      const double dh = v[i * k + 3] - v[(i - 1) * k + 3], tau = T - (s.res.times[i] - 0.5);
       mean += dh * exp(c * tau);
       var += dh * (exp(c * tau) + (b + d) / c * exp(c * tau) * expm1(c * tau));
     }
@@ -867,8 +728,7 @@ static void test_scenario_emergence(void **state) {
                 handoff, r_end, mean, sd);
   CHECK(fabs(r_end - mean) <= 4 * sd, "R(365 d) = %g, expected %g +- 4 x %g", r_end, mean, sd);
   assert_true(v[365 * k + 4] == 1.0);
-  ts_sim_free(sim);
-  ts_loaded_free(&l);
+  ts_test_sim_free(&s);
 }
 
 /* Wiring and bounds errors, found when the scenario is loaded. */
@@ -937,5 +797,5 @@ int main(void) {
       cmocka_unit_test(test_scenario_emergence),
       cmocka_unit_test(test_bad_input),
   };
-  return cmocka_run_group_tests(tests, load_library, unload_library);
+  return cmocka_run_group_tests(tests, open_plugin, ts_test_plugin_close);
 }

@@ -26,7 +26,6 @@
 
 #include <cmocka.h>
 
-#include <dlfcn.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -35,306 +34,34 @@
 
 #include <twinsim/plugin.h>
 
-#include "test_support.h"
+#include "plugin_checks.h"
 
-#define PLUGIN_PATH TS_TEST_PLUGIN_DIR "/tumor.so"
+#define MAX_DIM TS_TEST_MAX_DIM /* room for any model's params, states, inputs, outputs, dose targets */
 
-#define VALUE_TOL    1e-12 /* hand-computed values */
-#define JACOBIAN_TOL 1e-6  /* analytic Jacobian vs central differences */
-#define MAX_DIM      32    /* more than any tumor model's number of params, states, inputs, outputs, dose targets */
+/* Analytic Jacobian against central differences: a step of 1e-5 of the value (or of the state's nominal
+ * magnitude, 1 for an input, at 0), relative error <= 1e-6. The floor: rounding makes the differences uncertain by
+ * about eps*|f_i|/h, with h = 1e-5*|x_j|, so an entry whose contribution |J_ij*x_j| is below 1e-4*|f_i| cannot be
+ * resolved to 1e-6; it is compared against that floor instead (an absolute error of 1e-10*|f_i|/|x_j|). */
+static const ts_test_fd jacobian_fd = {.step = 1e-5, .tol = 1e-6, .floor = 1e-300, .entry_floor = 1e-4};
 
-/* ---- Loading ----------------------------------------------------------------------------------------------- */
+typedef ts_test_point point;
 
-typedef struct library {
-  void *handle;
-  const ts_plugin *plugin;
-} library;
-
-static int load_library(void **state) {
-  library *lib = calloc(1, sizeof *lib);
-  if (!lib)
-    return -1;
-  lib->handle = dlopen(PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
-  if (!lib->handle) {
-    fprintf(stderr, "dlopen(%s): %s\n", PLUGIN_PATH, dlerror());
-    free(lib);
-    return -1;
-  }
-  void *symbol = dlsym(lib->handle, TS_PLUGIN_ENTRY_NAME);
-  if (!symbol) {
-    fprintf(stderr, "dlsym(%s): %s\n", TS_PLUGIN_ENTRY_NAME, dlerror());
-    dlclose(lib->handle);
-    free(lib);
-    return -1;
-  }
-  ts_plugin_entry_fn entry;
-  memcpy(&entry, &symbol, sizeof entry); /* object to function pointer, as POSIX allows for dlsym */
-  lib->plugin = entry();
-  *state = lib;
-  return 0;
-}
-
-static int unload_library(void **state) {
-  library *lib = *state;
-  if (lib) {
-    dlclose(lib->handle);
-    free(lib);
-  }
-  return 0;
-}
-
-static const ts_model *find_model(void **state, const char *name) {
-  const ts_plugin *plugin = ((library *)*state)->plugin;
-  for (uint32_t i = 0; i < plugin->n_models; i++) {
-    if (plugin->models[i] && plugin->models[i]->name && strcmp(plugin->models[i]->name, name) == 0)
-      return plugin->models[i];
-  }
-  fail_msg("model '%s' not found in plugin '%s'", name, plugin->name);
-  return NULL;
-}
-
-/* ---- Descriptor checks common to every model ----------------------------------------------------------------- */
-
-static bool is_identifier(const char *s) {
-  if (!s || !((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
-    return false;
-  for (s++; *s; s++) {
-    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-      return false;
-  }
-  return true;
-}
-
-static bool is_text(const char *s) {
-  return s && *s;
-}
-
-#define CHECK(cond, ...)                                                                                               \
-  do {                                                                                                                 \
-    if (!(cond))                                                                                                       \
-      fail_msg(__VA_ARGS__);                                                                                           \
-  } while (0)
-
-static bool has_param(const ts_model *m, const char *name) {
-  for (uint32_t i = 0; i < m->n_params; i++) {
-    if (strcmp(m->params[i].name, name) == 0)
-      return true;
-  }
-  return false;
-}
-
-static bool has_input(const ts_model *m, const char *name) {
-  for (uint32_t i = 0; i < m->n_inputs; i++) {
-    if (strcmp(m->inputs[i].name, name) == 0)
-      return true;
-  }
-  return false;
-}
-
-static bool has_state(const ts_model *m, const char *name) {
-  for (uint32_t i = 0; i < m->n_states; i++) {
-    if (strcmp(m->states[i].name, name) == 0)
-      return true;
-  }
-  return false;
-}
-
-/* Everything plugin.h requires of a model's static data, plus this project's rule that every string is
- * documented. Names are checked for uniqueness in the scope plugin.h gives them. */
-static void check_model_descriptor(const ts_model *m) {
-  CHECK(m->struct_size == sizeof(ts_model), "struct_size %u, expected %zu", m->struct_size, sizeof(ts_model));
-  CHECK(is_identifier(m->name), "model name is not an identifier");
-  CHECK(is_text(m->version) && is_text(m->doc), "model %s: version or doc missing", m->name);
-  CHECK(m->flags == 0, "model %s: flags 0x%x, none are defined in 1.0", m->name, m->flags);
-  CHECK(m->n_params <= MAX_DIM && m->n_states <= MAX_DIM && m->n_inputs <= MAX_DIM && m->n_outputs <= MAX_DIM &&
-            m->n_dose_targets <= MAX_DIM,
-        "model %s: a table is larger than this test's MAX_DIM", m->name);
-
-  for (uint32_t i = 0; i < m->n_params; i++) {
-    const ts_param *p = &m->params[i];
-    CHECK(is_identifier(p->name), "model %s: param %u name", m->name, i);
-    CHECK(is_text(p->unit) && is_text(p->doc), "param %s: unit or doc missing", p->name);
-    CHECK(p->lower <= p->default_value && p->default_value <= p->upper, "param %s: default %g outside [%g, %g]",
-          p->name, p->default_value, p->lower, p->upper);
-    CHECK(isfinite(p->default_value), "param %s: default %g is not finite", p->name, p->default_value);
-    for (uint32_t j = 0; j < i; j++)
-      CHECK(strcmp(m->params[j].name, p->name) != 0, "param %s declared twice", p->name);
-  }
-  for (uint32_t i = 0; i < m->n_states; i++) {
-    const ts_state *s = &m->states[i];
-    CHECK(is_identifier(s->name), "model %s: state %u name", m->name, i);
-    CHECK(is_text(s->unit) && is_text(s->doc), "state %s: unit or doc missing", s->name);
-    CHECK(s->nominal > 0 && isfinite(s->nominal), "state %s: nominal %g not > 0", s->name, s->nominal);
-    CHECK((s->flags & ~TS_STATE_NONNEGATIVE) == 0, "state %s: unknown flags 0x%x", s->name, s->flags);
-    for (uint32_t j = 0; j < i; j++)
-      CHECK(strcmp(m->states[j].name, s->name) != 0, "state %s declared twice", s->name);
-  }
-  for (uint32_t i = 0; i < m->n_inputs; i++) {
-    const ts_input *in = &m->inputs[i];
-    CHECK(is_identifier(in->name), "model %s: input %u name", m->name, i);
-    CHECK(is_text(in->unit) && is_text(in->doc), "input %s: unit or doc missing", in->name);
-    CHECK(in->type == TS_REAL || in->type == TS_COUNT || in->type == TS_FLAG, "input %s: bad type", in->name);
-    CHECK((in->flags & ~(TS_INPUT_OPTIONAL | TS_INPUT_SUM)) == 0, "input %s: unknown flags", in->name);
-    CHECK(isfinite(in->default_value), "input %s: default not finite", in->name);
-    for (uint32_t j = 0; j < i; j++)
-      CHECK(strcmp(m->inputs[j].name, in->name) != 0, "input %s declared twice", in->name);
-  }
-  for (uint32_t i = 0; i < m->n_outputs; i++) {
-    const ts_output *o = &m->outputs[i];
-    CHECK(is_identifier(o->name), "model %s: output %u name", m->name, i);
-    CHECK(is_text(o->unit) && is_text(o->doc), "output %s: unit or doc missing", o->name);
-    CHECK(o->type == TS_REAL || o->type == TS_COUNT || o->type == TS_FLAG, "output %s: bad type", o->name);
-    CHECK(!has_state(m, o->name), "output %s has the name of a state", o->name);
-    for (uint32_t j = 0; j < i; j++)
-      CHECK(strcmp(m->outputs[j].name, o->name) != 0, "output %s declared twice", o->name);
-    for (const char *const *d = o->direct_inputs; d && *d; d++)
-      CHECK(has_input(m, *d), "output %s: direct input '%s' is not an input", o->name, *d);
-  }
-  for (uint32_t i = 0; i < m->n_dose_targets; i++) {
-    const ts_dose_target *d = &m->dose_targets[i];
-    CHECK(is_identifier(d->name), "model %s: dose target %u name", m->name, i);
-    CHECK(is_text(d->unit) && is_text(d->doc), "dose target %s: unit or doc missing", d->name);
-    CHECK(d->state && has_state(m, d->state), "dose target %s: no state '%s'", d->name, d->state);
-    CHECK(d->routes != 0 && (d->routes & ~(TS_ROUTE_BOLUS | TS_ROUTE_INFUSION)) == 0, "dose target %s: routes 0x%x",
-          d->name, d->routes);
-    CHECK(!d->bioavailability || has_param(m, d->bioavailability), "dose target %s: no F parameter", d->name);
-    CHECK(!d->lag_time || has_param(m, d->lag_time), "dose target %s: no lag parameter", d->name);
-    for (uint32_t j = 0; j < i; j++)
-      CHECK(strcmp(m->dose_targets[j].name, d->name) != 0, "dose target %s declared twice", d->name);
-  }
-  CHECK(m->init != NULL, "model %s: init is required", m->name);
-  CHECK((m->n_outputs > 0) == (m->compute_outputs != NULL), "model %s: compute_outputs vs n_outputs", m->name);
-  CHECK((m->n_states > 0) == (m->compute_derivatives != NULL), "model %s: compute_derivatives vs n_states", m->name);
-}
-
-/* ---- Evaluation as the host does it ------------------------------------------------------------------------ */
-
-/* A point at which a model is evaluated; arrays in declaration order. */
-typedef struct point {
-  double params[MAX_DIM];
-  double states[MAX_DIM];
-  double inputs[MAX_DIM];
-  double dose_rates[MAX_DIM];
-} point;
-
-/* compute_outputs() then compute_derivatives(), as in one evaluation of the host's right-hand side. outputs and
- * derivatives have room for MAX_DIM values. Checks that compute_derivatives() leaves the outputs alone. */
-static void evaluate(const ts_model *m, const point *x, double *outputs, double *derivatives) {
-  ts_eval e = {.t = 3.25,
-               .params = x->params,
-               .states = x->states,
-               .inputs = m->n_inputs ? x->inputs : NULL,
-               .dose_rates = m->n_dose_targets ? x->dose_rates : NULL,
-               .outputs = outputs,
-               .derivatives = NULL};
-  assert_int_equal(m->compute_outputs(NULL, &e), TS_OK);
-  double saved[MAX_DIM];
-  memcpy(saved, outputs, m->n_outputs * sizeof saved[0]);
-  e.derivatives = derivatives;
-  if (m->n_states)
-    assert_int_equal(m->compute_derivatives(NULL, &e), TS_OK);
-  if (m->n_outputs)
-    assert_memory_equal(saved, outputs, m->n_outputs * sizeof saved[0]);
-}
-
-static void check_value(const char *what, double got, double expected) {
-  double err = ts_test_relerr(got, expected, 1e-300);
-  CHECK(err <= VALUE_TOL, "%s = %.17g, expected %.17g (relative error %.3g)", what, got, expected, err);
-}
-
-/* Compares the analytic Jacobian at x with central differences of compute_outputs()/compute_derivatives(),
- * column by column, with the blocks zeroed beforehand as the host does. */
-static void check_jacobian(const ts_model *m, const point *x) {
-  const uint32_t ns = m->n_states, ni = m->n_inputs, no = m->n_outputs;
-  double dfdx[MAX_DIM * MAX_DIM] = {0}, dfdu[MAX_DIM * MAX_DIM] = {0};
-  double dgdx[MAX_DIM * MAX_DIM] = {0}, dgdu[MAX_DIM * MAX_DIM] = {0};
-  double outputs[MAX_DIM] = {0}, derivatives[MAX_DIM] = {0};
-  ts_eval e = {.t = 3.25,
-               .params = x->params,
-               .states = x->states,
-               .inputs = ni ? x->inputs : NULL,
-               .dose_rates = m->n_dose_targets ? x->dose_rates : NULL,
-               .outputs = outputs,
-               .derivatives = derivatives};
-  evaluate(m, x, outputs, derivatives);
-  assert_non_null(m->jacobian);
-  assert_int_equal(
-      m->jacobian(NULL, &e, ns ? dfdx : NULL, ns && ni ? dfdu : NULL, no && ns ? dgdx : NULL, no && ni ? dgdu : NULL),
-      TS_OK);
-
-  double f0[MAX_DIM], g0[MAX_DIM];
-  memcpy(f0, derivatives, sizeof f0);
-  memcpy(g0, outputs, sizeof g0);
-  for (uint32_t j = 0; j < ns + ni; j++) {
-    const bool is_state = j < ns;
-    point plus = *x, minus = *x;
-    double *vp = is_state ? &plus.states[j] : &plus.inputs[j - ns];
-    double *vm = is_state ? &minus.states[j] : &minus.inputs[j - ns];
-    /* A step relative to the value (so that a small positive state stays positive), or to the state's nominal
-     * magnitude (1 for an input) at 0. */
-    const double scale = is_state ? m->states[j].nominal : 1.0;
-    const double h = 1e-5 * (*vp != 0.0 ? fabs(*vp) : scale);
-    *vp += h;
-    *vm -= h;
-    double gp[MAX_DIM], gm[MAX_DIM], fp[MAX_DIM], fm[MAX_DIM];
-    evaluate(m, &plus, gp, fp);
-    evaluate(m, &minus, gm, fm);
-    const char *column = is_state ? m->states[j].name : m->inputs[j - ns].name;
-    /* The floor: rounding makes the differences uncertain by about eps*|f_i|/h, with h = 1e-5*|x_j|, so an entry
-     * whose contribution |J_ij*x_j| is below 1e-4*|f_i| cannot be resolved to 1e-6; it is compared against that
-     * floor instead (an absolute error of 1e-10*|f_i|/|x_j|). */
-    const double v0 = is_state ? x->states[j] : x->inputs[j - ns];
-    const double xj = v0 != 0.0 ? fabs(v0) : scale;
-    for (uint32_t i = 0; i < ns; i++) {
-      const double fd = (fp[i] - fm[i]) / (2 * h);
-      const double an = is_state ? dfdx[i + j * ns] : dfdu[i + (j - ns) * ns];
-      const double err = ts_test_relerr(an, fd, fmax(1e-300, 1e-4 * fabs(f0[i]) / xj));
-      CHECK(err <= JACOBIAN_TOL, "d(d%s/dt)/d%s = %.10g, finite differences %.10g (relative error %.3g)",
-            m->states[i].name, column, an, fd, err);
-    }
-    for (uint32_t i = 0; i < no; i++) {
-      const double fd = (gp[i] - gm[i]) / (2 * h);
-      const double an = is_state ? dgdx[i + j * no] : dgdu[i + (j - ns) * no];
-      const double err = ts_test_relerr(an, fd, fmax(1e-300, 1e-4 * fabs(g0[i]) / xj));
-      CHECK(err <= JACOBIAN_TOL, "d%s/d%s = %.10g, finite differences %.10g (relative error %.3g)", m->outputs[i].name,
-            column, an, fd, err);
-    }
-  }
+static int open_plugin(void **state) {
+  return ts_test_plugin_open(state, "tumor.so");
 }
 
 /* ---- Library header ------------------------------------------------------------------------------------------ */
 
 static void test_plugin_header(void **state) {
-  const ts_plugin *plugin = ((library *)*state)->plugin;
-  assert_non_null(plugin);
-  assert_int_equal(plugin->abi_major, TS_PLUGIN_ABI_MAJOR);
-  assert_int_equal(plugin->abi_minor, TS_PLUGIN_ABI_MINOR);
-  assert_int_equal(plugin->struct_size, sizeof(ts_plugin));
-  assert_string_equal(plugin->name, "tumor");
-  assert_true(is_text(plugin->version));
-  assert_true(is_text(plugin->doc));
   static const char *const names[] = {
       "gompertz", "exponential", "logistic", "gompertz_law", "von_bertalanffy",    "power_law", "exponential_linear",
       "simeoni",  "emax_kill",   "log_kill", "norton_simon", "gompertz_two_clone", "clones_lv"};
-  assert_int_equal(plugin->n_models, sizeof names / sizeof names[0]);
-  for (uint32_t i = 0; i < plugin->n_models; i++)
-    assert_string_equal(plugin->models[i]->name, names[i]);
-
-  ts_plugin_entry_fn entry;
-  void *symbol = dlsym(((library *)*state)->handle, TS_PLUGIN_ENTRY_NAME);
-  memcpy(&entry, &symbol, sizeof entry);
-  assert_ptr_equal(entry(), plugin);
+  ts_test_check_plugin_header(state, "tumor", names, sizeof names / sizeof names[0]);
 }
 
 static void test_descriptors_are_valid(void **state) {
-  const ts_plugin *plugin = ((library *)*state)->plugin;
-  for (uint32_t i = 0; i < plugin->n_models; i++) {
-    check_model_descriptor(plugin->models[i]);
-    assert_null(plugin->models[i]->create);
-    assert_null(plugin->models[i]->destroy);
-    assert_null(plugin->models[i]->step);
-    assert_null(plugin->models[i]->bolus);
-  }
+  /* No per-instance data, no discrete step, no bolus of its own; every model has an analytic Jacobian. */
+  ts_test_check_models(state, (ts_test_callbacks){.jacobian = true});
 }
 
 /* ---- gompertz -------------------------------------------------------------------------------------------- */
@@ -350,24 +77,15 @@ enum { OUT_VOLUME, OUT_DIAMETER, OUT_DRUG_KILL };
   { 0.0123, 3.3e11, 2.0e8, 0.45, 1.7, 2.5e5 }
 
 static void test_gompertz_descriptor(void **state) {
-  const ts_model *m = find_model(state, "gompertz");
-  static const struct {
-    const char *name, *unit;
-    double value;
-    bool positive; /* must be > 0, so the closed-interval bound must exclude 0 */
-  } expected[] = {{"alpha", "1/d", 0.005, false}, {"K", "cells", 1e12, true},
-                  {"N0", "cells", 1e9, true},     {"Emax", "1/d", 0.8, false},
-                  {"EC50", "mg/L", 0.5, true},    {"cell_density", "cells/mm^3", 1e6, true}};
-  assert_int_equal(m->n_params, 6);
-  for (uint32_t i = 0; i < 6; i++) {
-    assert_string_equal(m->params[i].name, expected[i].name);
-    assert_string_equal(m->params[i].unit, expected[i].unit);
-    CHECK(m->params[i].default_value == expected[i].value, "%s default %g", expected[i].name,
-          m->params[i].default_value);
-    CHECK(m->params[i].lower == 0.0 &&
-              (expected[i].positive ? m->params[i].flags == TS_PARAM_LOWER_OPEN : m->params[i].flags == 0),
-          "%s lower bound %g", expected[i].name, m->params[i].lower);
-  }
+  const ts_model *m = ts_test_find_model(state, "gompertz");
+  /* Parameters that must be > 0 exclude the lower bound 0. */
+  static const ts_test_param_spec params[] = {{"alpha", "1/d", 0.005, 0.0, INFINITY, 0},
+                                              {"K", "cells", 1e12, 0.0, INFINITY, TS_PARAM_LOWER_OPEN},
+                                              {"N0", "cells", 1e9, 0.0, INFINITY, TS_PARAM_LOWER_OPEN},
+                                              {"Emax", "1/d", 0.8, 0.0, INFINITY, 0},
+                                              {"EC50", "mg/L", 0.5, 0.0, INFINITY, TS_PARAM_LOWER_OPEN},
+                                              {"cell_density", "cells/mm^3", 1e6, 0.0, INFINITY, TS_PARAM_LOWER_OPEN}};
+  ts_test_expect_params(m, params, 6);
 
   assert_int_equal(m->n_states, 1);
   assert_string_equal(m->states[0].name, "N");
@@ -406,7 +124,7 @@ static void test_gompertz_descriptor(void **state) {
 }
 
 static void test_gompertz_init(void **state) {
-  const ts_model *m = find_model(state, "gompertz");
+  const ts_model *m = ts_test_find_model(state, "gompertz");
   const double params[] = OTHER_PARAMS;
   double y0[] = {NAN};
   assert_int_equal(m->init(NULL, NULL, params, 0.0, y0), TS_OK);
@@ -414,89 +132,89 @@ static void test_gompertz_init(void **state) {
 }
 
 static void test_gompertz_values(void **state) {
-  const ts_model *m = find_model(state, "gompertz");
+  const ts_model *m = ts_test_find_model(state, "gompertz");
   double out[MAX_DIM], der[MAX_DIM];
 
   /* RP-1 values, N = 1e9, C = EC50 = 0.5 mg/L, kill_rate = 0.1 /d:
    * drug_kill = 0.8/2 = 0.4 /d, dN/dt = 0.005*ln(1000)*1e9 - 0.4e9 - 0.1e9, volume = 1000 mm^3,
    * diameter = (6000/pi)^(1/3) mm. */
   const point a = {.params = RP1_PARAMS, .states = {1e9}, .inputs = {0.5, 0.1}};
-  evaluate(m, &a, out, der);
-  check_value("dN/dt", der[0], -4.65461223605089315e+8);
-  check_value("volume", out[OUT_VOLUME], 1000.0);
-  check_value("diameter", out[OUT_DIAMETER], 1.24070098179880003e+1);
-  check_value("drug_kill", out[OUT_DRUG_KILL], 0.4);
+  ts_test_evaluate(m, &a, out, der);
+  ts_test_check_value("dN/dt", der[0], -4.65461223605089315e+8);
+  ts_test_check_value("volume", out[OUT_VOLUME], 1000.0);
+  ts_test_check_value("diameter", out[OUT_DIAMETER], 1.24070098179880003e+1);
+  ts_test_check_value("drug_kill", out[OUT_DRUG_KILL], 0.4);
 
   /* Other parameters, N = 4.2e10 < K, C = 3.1, kill_rate = 0.02. */
   const point b = {.params = OTHER_PARAMS, .states = {4.2e10}, .inputs = {3.1, 0.02}};
-  evaluate(m, &b, out, der);
-  check_value("dN/dt", der[0], -1.19813188595108804e+10);
-  check_value("volume", out[OUT_VOLUME], 1.68e5);
-  check_value("diameter", out[OUT_DIAMETER], 6.84599986868900434e+1);
-  check_value("drug_kill", out[OUT_DRUG_KILL], 2.90625e-1);
+  ts_test_evaluate(m, &b, out, der);
+  ts_test_check_value("dN/dt", der[0], -1.19813188595108804e+10);
+  ts_test_check_value("volume", out[OUT_VOLUME], 1.68e5);
+  ts_test_check_value("diameter", out[OUT_DIAMETER], 6.84599986868900434e+1);
+  ts_test_check_value("drug_kill", out[OUT_DRUG_KILL], 2.90625e-1);
 
   /* Above the carrying capacity, N = 5e11 > K = 3.3e11, no drug: Gompertz shrinkage. */
   const point c = {.params = OTHER_PARAMS, .states = {5e11}, .inputs = {0.0, 0.0}};
-  evaluate(m, &c, out, der);
-  check_value("dN/dt", der[0], -2.55541998036424481e+9);
-  check_value("volume", out[OUT_VOLUME], 2e6);
-  check_value("diameter", out[OUT_DIAMETER], 1.56318528359354406e+2);
+  ts_test_evaluate(m, &c, out, der);
+  ts_test_check_value("dN/dt", der[0], -2.55541998036424481e+9);
+  ts_test_check_value("volume", out[OUT_VOLUME], 2e6);
+  ts_test_check_value("diameter", out[OUT_DIAMETER], 1.56318528359354406e+2);
   assert_true(out[OUT_DRUG_KILL] == 0.0);
 
   /* At the carrying capacity, no drug: a steady state. */
   const point d = {.params = OTHER_PARAMS, .states = {3.3e11}, .inputs = {0.0, 0.0}};
-  evaluate(m, &d, out, der);
+  ts_test_evaluate(m, &d, out, der);
   assert_true(der[0] == 0.0);
 }
 
 static void test_gompertz_unconnected_inputs(void **state) {
-  const ts_model *m = find_model(state, "gompertz");
+  const ts_model *m = ts_test_find_model(state, "gompertz");
   /* Unconnected, both inputs read their defaults: untreated growth, dN/dt = alpha*ln(K/N)*N;
    * with the RP-1 values and N = 1e9: 0.005*ln(1000)*1e9. */
   point x = {.params = RP1_PARAMS, .states = {1e9}};
   for (uint32_t i = 0; i < m->n_inputs; i++)
     x.inputs[i] = m->inputs[i].default_value;
   double out[MAX_DIM], der[MAX_DIM];
-  evaluate(m, &x, out, der);
-  check_value("dN/dt", der[0], 3.45387763949106853e+7);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("dN/dt", der[0], 3.45387763949106853e+7);
   assert_true(out[OUT_DRUG_KILL] == 0.0);
 }
 
 static void test_gompertz_kill_rate_adds(void **state) {
-  const ts_model *m = find_model(state, "gompertz");
+  const ts_model *m = ts_test_find_model(state, "gompertz");
   double out[MAX_DIM], without[MAX_DIM], with[MAX_DIM];
   point x = {.params = OTHER_PARAMS, .states = {4.2e10}, .inputs = {3.1, 0.0}};
-  evaluate(m, &x, out, without);
+  ts_test_evaluate(m, &x, out, without);
   /* Several contributions reach the model as their sum: 0.25 + 0.12 /d. */
   x.inputs[IN_KILL_RATE] = 0.25 + 0.12;
-  evaluate(m, &x, out, with);
-  check_value("dN/dt(kill) - dN/dt(0)", with[0] - without[0], -0.37 * 4.2e10);
+  ts_test_evaluate(m, &x, out, with);
+  ts_test_check_value("dN/dt(kill) - dN/dt(0)", with[0] - without[0], -0.37 * 4.2e10);
   /* The drug_kill output is the drug's share only. */
-  check_value("drug_kill", out[OUT_DRUG_KILL], 2.90625e-1);
+  ts_test_check_value("drug_kill", out[OUT_DRUG_KILL], 2.90625e-1);
 }
 
 static void test_gompertz_outputs_read_only_direct_inputs(void **state) {
-  const ts_model *m = find_model(state, "gompertz");
+  const ts_model *m = ts_test_find_model(state, "gompertz");
   double out[MAX_DIM];
   /* In compute_outputs() only direct inputs are valid: a NaN in kill_rate (read by no output) must not show. */
   const point a = {.params = RP1_PARAMS, .states = {1e9}, .inputs = {0.5, NAN}};
   ts_eval e = {.t = 1.0, .params = a.params, .states = a.states, .inputs = a.inputs, .outputs = out};
   assert_int_equal(m->compute_outputs(NULL, &e), TS_OK);
-  check_value("volume", out[OUT_VOLUME], 1000.0);
-  check_value("diameter", out[OUT_DIAMETER], 1.24070098179880003e+1);
-  check_value("drug_kill", out[OUT_DRUG_KILL], 0.4);
+  ts_test_check_value("volume", out[OUT_VOLUME], 1000.0);
+  ts_test_check_value("diameter", out[OUT_DIAMETER], 1.24070098179880003e+1);
+  ts_test_check_value("drug_kill", out[OUT_DRUG_KILL], 0.4);
 
   /* volume and diameter declare no direct input: they must not depend on C. */
   const point b = {.params = RP1_PARAMS, .states = {1e9}, .inputs = {NAN, NAN}};
   e.inputs = b.inputs;
   assert_int_equal(m->compute_outputs(NULL, &e), TS_OK);
-  check_value("volume", out[OUT_VOLUME], 1000.0);
-  check_value("diameter", out[OUT_DIAMETER], 1.24070098179880003e+1);
+  ts_test_check_value("volume", out[OUT_VOLUME], 1000.0);
+  ts_test_check_value("diameter", out[OUT_DIAMETER], 1.24070098179880003e+1);
   assert_true(isnan(out[OUT_DRUG_KILL])); /* a NaN concentration is passed on, not hidden */
 }
 
 static void test_gompertz_nonpositive_cells_recoverable(void **state) {
-  const ts_model *m = find_model(state, "gompertz");
+  const ts_model *m = ts_test_find_model(state, "gompertz");
   const double cells[] = {0.0, -1.0, -3e8, NAN};
   for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
     const point x = {.params = RP1_PARAMS, .states = {cells[i]}, .inputs = {0.5, 0.1}};
@@ -516,27 +234,25 @@ static void test_gompertz_nonpositive_cells_recoverable(void **state) {
 }
 
 static void test_gompertz_negative_concentration(void **state) {
-  const ts_model *m = find_model(state, "gompertz");
+  const ts_model *m = ts_test_find_model(state, "gompertz");
   double out[MAX_DIM], der_negative[MAX_DIM], der_zero[MAX_DIM];
   /* A concentration slightly below 0 (solver noise) is read as 0, also by the Jacobian. */
   point x = {.params = OTHER_PARAMS, .states = {4.2e10}, .inputs = {-1e-9, 0.02}};
-  evaluate(m, &x, out, der_negative);
+  ts_test_evaluate(m, &x, out, der_negative);
   assert_true(out[OUT_DRUG_KILL] == 0.0);
   x.inputs[IN_C] = 0.0;
-  evaluate(m, &x, out, der_zero);
+  ts_test_evaluate(m, &x, out, der_zero);
   assert_true(der_negative[0] == der_zero[0]);
 
   x.inputs[IN_C] = -1e-9;
-  double dfdx[1] = {0}, dfdu[2] = {0}, dgdx[3] = {0}, dgdu[6] = {0};
-  const ts_eval e = {
-      .params = x.params, .states = x.states, .inputs = x.inputs, .outputs = out, .derivatives = der_negative};
-  assert_int_equal(m->jacobian(NULL, &e, dfdx, dfdu, dgdx, dgdu), TS_OK);
+  double dfdx[1], dfdu[2], dgdx[3], dgdu[6];
+  ts_test_jacobian_at(m, &x, dfdx, dfdu, dgdx, dgdu);
   assert_true(dfdu[IN_C] == 0.0);
   assert_true(dgdu[OUT_DRUG_KILL + IN_C * 3] == 0.0);
 }
 
 static void test_gompertz_jacobian(void **state) {
-  const ts_model *m = find_model(state, "gompertz");
+  const ts_model *m = ts_test_find_model(state, "gompertz");
   const point points[] = {
       {.params = RP1_PARAMS, .states = {1e9}, .inputs = {0.5, 0.1}},
       {.params = OTHER_PARAMS, .states = {4.2e10}, .inputs = {3.1, 0.02}},
@@ -544,26 +260,21 @@ static void test_gompertz_jacobian(void **state) {
       {.params = RP1_PARAMS, .states = {1e3}, .inputs = {7.0, 0.0}},     /* a few cells: ln(K/N) large */
   };
   for (size_t i = 0; i < sizeof points / sizeof points[0]; i++)
-    check_jacobian(m, &points[i]);
+    ts_test_check_jacobian(m, &points[i], &jacobian_fd);
 
   /* Exact entries at the RP-1 point (blocks column-major):
    *   d(dN/dt)/dN = alpha*(ln(K/N) - 1) - drug_kill - kill_rate = 0.005*(ln(1000) - 1) - 0.5
    *   d(dN/dt)/dC = -N*Emax*EC50/(EC50 + C)^2 = -4e8,  d(dN/dt)/dkill_rate = -N = -1e9
    *   dvolume/dN = 1/cell_density = 1e-6,  ddiameter/dN = diameter/(3N),  ddrug_kill/dC = Emax*EC50/(EC50+C)^2 = 0.4 */
-  double dfdx[1] = {0}, dfdu[2] = {0}, dgdx[3] = {0}, dgdu[6] = {0}, out[3], der[1];
-  const ts_eval e = {.params = points[0].params,
-                     .states = points[0].states,
-                     .inputs = points[0].inputs,
-                     .outputs = out,
-                     .derivatives = der};
-  assert_int_equal(m->jacobian(NULL, &e, dfdx, dfdu, dgdx, dgdu), TS_OK);
-  check_value("d(dN/dt)/dN", dfdx[0], -4.70461223605089315e-1);
-  check_value("d(dN/dt)/dC", dfdu[IN_C], -4e8);
-  check_value("d(dN/dt)/dkill_rate", dfdu[IN_KILL_RATE], -1e9);
-  check_value("dvolume/dN", dgdx[OUT_VOLUME], 1e-6);
-  check_value("ddiameter/dN", dgdx[OUT_DIAMETER], 4.13566993932933343e-9);
+  double dfdx[1], dfdu[2], dgdx[3], dgdu[6];
+  ts_test_jacobian_at(m, &points[0], dfdx, dfdu, dgdx, dgdu);
+  ts_test_check_value("d(dN/dt)/dN", dfdx[0], -4.70461223605089315e-1);
+  ts_test_check_value("d(dN/dt)/dC", dfdu[IN_C], -4e8);
+  ts_test_check_value("d(dN/dt)/dkill_rate", dfdu[IN_KILL_RATE], -1e9);
+  ts_test_check_value("dvolume/dN", dgdx[OUT_VOLUME], 1e-6);
+  ts_test_check_value("ddiameter/dN", dgdx[OUT_DIAMETER], 4.13566993932933343e-9);
   assert_true(dgdx[OUT_DRUG_KILL] == 0.0);
-  check_value("ddrug_kill/dC", dgdu[OUT_DRUG_KILL + IN_C * 3], 0.4);
+  ts_test_check_value("ddrug_kill/dC", dgdu[OUT_DRUG_KILL + IN_C * 3], 0.4);
   for (uint32_t i = 0; i < 3; i++)
     CHECK(dgdu[i + IN_KILL_RATE * 3] == 0.0, "d%s/dkill_rate = %g, no output reads kill_rate", m->outputs[i].name,
           dgdu[i + IN_KILL_RATE * 3]);
@@ -572,40 +283,15 @@ static void test_gompertz_jacobian(void **state) {
 
   /* At C = 0 the right-hand derivative: ddrug_kill/dC = Emax/EC50 = 1.6, d(dN/dt)/dC = -1.6*N. */
   const point zero = {.params = RP1_PARAMS, .states = {1e9}, .inputs = {0.0, 0.0}};
-  double dfdu0[2] = {0}, dgdu0[6] = {0};
-  const ts_eval e0 = {
-      .params = zero.params, .states = zero.states, .inputs = zero.inputs, .outputs = out, .derivatives = der};
-  assert_int_equal(m->jacobian(NULL, &e0, dfdx, dfdu0, dgdx, dgdu0), TS_OK);
-  check_value("ddrug_kill/dC at 0", dgdu0[OUT_DRUG_KILL + IN_C * 3], 1.6);
-  check_value("d(dN/dt)/dC at 0", dfdu0[IN_C], -1.6e9);
+  double dfdu0[2], dgdu0[6];
+  ts_test_jacobian_at(m, &zero, dfdx, dfdu0, dgdx, dgdu0);
+  ts_test_check_value("ddrug_kill/dC at 0", dgdu0[OUT_DRUG_KILL + IN_C * 3], 1.6);
+  ts_test_check_value("d(dN/dt)/dC at 0", dfdu0[IN_C], -1.6e9);
 }
 
 /* ---- Descriptor tables ------------------------------------------------------------------------------------- */
 
 #define OPEN TS_PARAM_LOWER_OPEN
-
-typedef struct param_spec {
-  const char *name, *unit;
-  double value, lower, upper;
-  uint32_t flags;
-} param_spec;
-
-/* Every parameter, in declaration order: name, unit, default, bounds and flags. */
-static void check_params(const ts_model *m, const param_spec *spec, uint32_t n) {
-  CHECK(m->n_params == n, "model %s: %u parameters, expected %u", m->name, m->n_params, n);
-  for (uint32_t i = 0; i < n; i++) {
-    const ts_param *p = &m->params[i];
-    CHECK(strcmp(p->name, spec[i].name) == 0, "model %s: parameter %u is %s, expected %s", m->name, i, p->name,
-          spec[i].name);
-    CHECK(strcmp(p->unit, spec[i].unit) == 0, "%s.%s: unit '%s', expected '%s'", m->name, p->name, p->unit,
-          spec[i].unit);
-    CHECK(p->default_value == spec[i].value, "%s.%s: default %.17g, expected %.17g", m->name, p->name, p->default_value,
-          spec[i].value);
-    CHECK(p->lower == spec[i].lower && p->upper == spec[i].upper && p->flags == spec[i].flags,
-          "%s.%s: bounds %g..%g flags %u, expected %g..%g flags %u", m->name, p->name, p->lower, p->upper, p->flags,
-          spec[i].lower, spec[i].upper, spec[i].flags);
-  }
-}
 
 typedef struct signal_spec {
   const char *name, *unit;
@@ -665,8 +351,8 @@ static const signal_spec size_outputs[] = {{"volume", "mm^3", 0, {NULL}}, {"diam
 
 /* The common interface other plugins are written against: state N, inputs kill_rate and growth_inhibition, outputs
  * volume and diameter, no dose target. */
-static void check_growth_model(const ts_model *m, const param_spec *spec, uint32_t n) {
-  check_params(m, spec, n);
+static void check_growth_model(const ts_model *m, const ts_test_param_spec *spec, uint32_t n) {
+  ts_test_expect_params(m, spec, n);
   check_states(m, growth_state, 1);
   check_inputs(m, common_inputs, 2);
   check_outputs(m, size_outputs, 2);
@@ -675,37 +361,38 @@ static void check_growth_model(const ts_model *m, const param_spec *spec, uint32
 }
 
 static void test_growth_descriptors(void **state) {
-  static const param_spec exponential[] = {{"lambda", "1/d", 0.01, 0.0, INFINITY, 0}, N0_SPEC(1e9), DENSITY_SPEC};
-  static const param_spec logistic[] = {
+  static const ts_test_param_spec exponential[] = {
+      {"lambda", "1/d", 0.01, 0.0, INFINITY, 0}, N0_SPEC(1e9), DENSITY_SPEC};
+  static const ts_test_param_spec logistic[] = {
       {"r", "1/d", 0.01, 0.0, INFINITY, 0}, {"K", "cells", 1e12, 0.0, INFINITY, OPEN}, N0_SPEC(1e9), DENSITY_SPEC};
-  static const param_spec gompertz_law[] = {
+  static const ts_test_param_spec gompertz_law[] = {
       {"alpha", "1/d", 0.005, 0.0, INFINITY, 0}, {"K", "cells", 1e12, 0.0, INFINITY, OPEN}, N0_SPEC(1e9), DENSITY_SPEC};
-  static const param_spec von_bertalanffy[] = {
+  static const ts_test_param_spec von_bertalanffy[] = {
       {"a", "mm/d", 0.5, 0.0, INFINITY, 0}, {"b", "1/d", 0.01, 0.0, INFINITY, 0}, N0_SPEC(1e9), DENSITY_SPEC};
-  static const param_spec power_law[] = {
+  static const ts_test_param_spec power_law[] = {
       {"a", "1/d", 1.0, 0.0, INFINITY, 0}, {"gamma", "1", 0.75, 0.0, 1.0, 0}, N0_SPEC(1e9), DENSITY_SPEC};
-  static const param_spec exponential_linear[] = {{"lambda0", "1/d", 0.1, 0.0, INFINITY, 0},
-                                                  {"lambda1", "cells/d", 1e8, 0.0, INFINITY, OPEN},
-                                                  {"psi", "1", 20.0, 1.0, INFINITY, 0},
-                                                  N0_SPEC(1e9),
-                                                  DENSITY_SPEC};
-  check_growth_model(find_model(state, "exponential"), exponential, N_OF(exponential));
-  check_growth_model(find_model(state, "logistic"), logistic, N_OF(logistic));
-  check_growth_model(find_model(state, "gompertz_law"), gompertz_law, N_OF(gompertz_law));
-  check_growth_model(find_model(state, "von_bertalanffy"), von_bertalanffy, N_OF(von_bertalanffy));
-  check_growth_model(find_model(state, "power_law"), power_law, N_OF(power_law));
-  check_growth_model(find_model(state, "exponential_linear"), exponential_linear, N_OF(exponential_linear));
+  static const ts_test_param_spec exponential_linear[] = {{"lambda0", "1/d", 0.1, 0.0, INFINITY, 0},
+                                                          {"lambda1", "cells/d", 1e8, 0.0, INFINITY, OPEN},
+                                                          {"psi", "1", 20.0, 1.0, INFINITY, 0},
+                                                          N0_SPEC(1e9),
+                                                          DENSITY_SPEC};
+  check_growth_model(ts_test_find_model(state, "exponential"), exponential, N_OF(exponential));
+  check_growth_model(ts_test_find_model(state, "logistic"), logistic, N_OF(logistic));
+  check_growth_model(ts_test_find_model(state, "gompertz_law"), gompertz_law, N_OF(gompertz_law));
+  check_growth_model(ts_test_find_model(state, "von_bertalanffy"), von_bertalanffy, N_OF(von_bertalanffy));
+  check_growth_model(ts_test_find_model(state, "power_law"), power_law, N_OF(power_law));
+  check_growth_model(ts_test_find_model(state, "exponential_linear"), exponential_linear, N_OF(exponential_linear));
 }
 
 static void test_other_descriptors(void **state) {
-  const ts_model *m = find_model(state, "simeoni");
-  static const param_spec simeoni[] = {{"lambda0", "1/d", 0.273, 0.0, INFINITY, 0},
-                                       {"lambda1", "cells/d", 8.14e8, 0.0, INFINITY, OPEN},
-                                       {"k1", "1/d", 0.968, 0.0, INFINITY, 0},
-                                       {"k2", "L/(mg*d)", 0.629, 0.0, INFINITY, 0},
-                                       {"psi", "1", 20.0, 1.0, INFINITY, 0},
-                                       N0_SPEC(1e8),
-                                       DENSITY_SPEC};
+  const ts_model *m = ts_test_find_model(state, "simeoni");
+  static const ts_test_param_spec simeoni[] = {{"lambda0", "1/d", 0.273, 0.0, INFINITY, 0},
+                                               {"lambda1", "cells/d", 8.14e8, 0.0, INFINITY, OPEN},
+                                               {"k1", "1/d", 0.968, 0.0, INFINITY, 0},
+                                               {"k2", "L/(mg*d)", 0.629, 0.0, INFINITY, 0},
+                                               {"psi", "1", 20.0, 1.0, INFINITY, 0},
+                                               N0_SPEC(1e8),
+                                               DENSITY_SPEC};
   static const signal_spec simeoni_states[] = {{"x1", "cells", TS_STATE_NONNEGATIVE, {NULL}},
                                                {"x2", "cells", TS_STATE_NONNEGATIVE, {NULL}},
                                                {"x3", "cells", TS_STATE_NONNEGATIVE, {NULL}},
@@ -715,38 +402,38 @@ static void test_other_descriptors(void **state) {
                                             {"growth_inhibition", "1", TS_INPUT_SUM, {NULL}}};
   static const signal_spec tumor_outputs[] = {
       {"N", "cells", 0, {NULL}}, {"volume", "mm^3", 0, {NULL}}, {"diameter", "mm", 0, {NULL}}};
-  check_params(m, simeoni, N_OF(simeoni));
+  ts_test_expect_params(m, simeoni, N_OF(simeoni));
   check_states(m, simeoni_states, N_OF(simeoni_states));
   check_inputs(m, drug_inputs, N_OF(drug_inputs));
   check_outputs(m, tumor_outputs, N_OF(tumor_outputs));
 
   static const signal_spec c_input[] = {{"C", "mg/L", 0, {NULL}}};
-  m = find_model(state, "emax_kill");
-  static const param_spec emax_kill[] = {{"Emax", "1/d", 0.8, 0.0, INFINITY, 0},
-                                         {"EC50", "mg/L", 0.5, 0.0, INFINITY, OPEN},
-                                         {"h", "1", 1.0, 0.1, INFINITY, 0}};
+  m = ts_test_find_model(state, "emax_kill");
+  static const ts_test_param_spec emax_kill[] = {{"Emax", "1/d", 0.8, 0.0, INFINITY, 0},
+                                                 {"EC50", "mg/L", 0.5, 0.0, INFINITY, OPEN},
+                                                 {"h", "1", 1.0, 0.1, INFINITY, 0}};
   static const signal_spec kill_output[] = {{"kill", "1/d", 0, {"C", NULL}}};
-  check_params(m, emax_kill, N_OF(emax_kill));
+  ts_test_expect_params(m, emax_kill, N_OF(emax_kill));
   check_states(m, NULL, 0);
   check_inputs(m, c_input, 1);
   check_outputs(m, kill_output, 1);
-  m = find_model(state, "log_kill");
-  static const param_spec log_kill[] = {{"k", "L/(mg*d)", 0.629, 0.0, INFINITY, 0}};
-  check_params(m, log_kill, N_OF(log_kill));
+  m = ts_test_find_model(state, "log_kill");
+  static const ts_test_param_spec log_kill[] = {{"k", "L/(mg*d)", 0.629, 0.0, INFINITY, 0}};
+  ts_test_expect_params(m, log_kill, N_OF(log_kill));
   check_states(m, NULL, 0);
   check_inputs(m, c_input, 1);
   check_outputs(m, kill_output, 1);
-  m = find_model(state, "norton_simon");
-  static const param_spec norton_simon[] = {{"Emax", "1", 1.0, 0.0, INFINITY, 0},
-                                            {"EC50", "mg/L", 0.5, 0.0, INFINITY, OPEN}};
+  m = ts_test_find_model(state, "norton_simon");
+  static const ts_test_param_spec norton_simon[] = {{"Emax", "1", 1.0, 0.0, INFINITY, 0},
+                                                    {"EC50", "mg/L", 0.5, 0.0, INFINITY, OPEN}};
   static const signal_spec inhibition_output[] = {{"inhibition", "1", 0, {"C", NULL}}};
-  check_params(m, norton_simon, N_OF(norton_simon));
+  ts_test_expect_params(m, norton_simon, N_OF(norton_simon));
   check_states(m, NULL, 0);
   check_inputs(m, c_input, 1);
   check_outputs(m, inhibition_output, 1);
 
-  m = find_model(state, "gompertz_two_clone");
-  static const param_spec two_clone[] = {
+  m = ts_test_find_model(state, "gompertz_two_clone");
+  static const ts_test_param_spec two_clone[] = {
       {"alpha", "1/d", 0.005, 0.0, INFINITY, 0}, {"K", "cells", 1e12, 0.0, INFINITY, OPEN},
       {"Emax", "1/d", 0.8, 0.0, INFINITY, 0},    {"EC50", "mg/L", 0.5, 0.0, INFINITY, OPEN},
       {"mu", "1/d", 1e-6, 0.0, INFINITY, 0},     {"S0", "cells", 1e9, 0.0, INFINITY, OPEN},
@@ -757,13 +444,13 @@ static void test_other_descriptors(void **state) {
                                                   {"volume", "mm^3", 0, {NULL}},
                                                   {"diameter", "mm", 0, {NULL}},
                                                   {"resistant_fraction", "1", 0, {NULL}}};
-  check_params(m, two_clone, N_OF(two_clone));
+  ts_test_expect_params(m, two_clone, N_OF(two_clone));
   check_states(m, two_clone_states, N_OF(two_clone_states));
   check_inputs(m, drug_inputs, N_OF(drug_inputs));
   check_outputs(m, two_clone_outputs, N_OF(two_clone_outputs));
 
-  m = find_model(state, "clones_lv");
-  static const param_spec lv[] = {
+  m = ts_test_find_model(state, "clones_lv");
+  static const ts_test_param_spec lv[] = {
       {"r1", "1/d", 0.01, 0.0, INFINITY, 0},        {"r2", "1/d", 0.008, 0.0, INFINITY, 0},
       {"r3", "1/d", 0.008, 0.0, INFINITY, 0},       {"K1", "cells", 1e12, 0.0, INFINITY, OPEN},
       {"K2", "cells", 1e12, 0.0, INFINITY, OPEN},   {"K3", "cells", 1e12, 0.0, INFINITY, OPEN},
@@ -781,7 +468,7 @@ static void test_other_descriptors(void **state) {
                                           {"x2", "cells", TS_STATE_NONNEGATIVE, {NULL}},
                                           {"x3", "cells", TS_STATE_NONNEGATIVE, {NULL}},
                                           {"PSA", "ng/mL", TS_STATE_NONNEGATIVE, {NULL}}};
-  check_params(m, lv, N_OF(lv));
+  ts_test_expect_params(m, lv, N_OF(lv));
   check_states(m, lv_states, N_OF(lv_states));
   check_inputs(m, drug_inputs, N_OF(drug_inputs));
   check_outputs(m, tumor_outputs, N_OF(tumor_outputs));
@@ -803,94 +490,94 @@ static void test_growth_values(void **state) {
 
   /* exponential, lambda = 0.0231 /d, N = 4.5e8, kill_rate 0.013 /d, growth_inhibition 0.25, density 2e6:
    * dN/dt = 0.0231*0.75*N - 0.013*N, volume 225 mm^3. */
-  const ts_model *m = find_model(state, "exponential");
+  const ts_model *m = ts_test_find_model(state, "exponential");
   point x = {.params = {0.0231, 3e8, 2e6}, .states = {4.5e8}, .inputs = {0.013, 0.25}};
   check_growth_init(m, x.params, 3e8);
-  evaluate(m, &x, out, der);
-  check_value("exponential dN/dt", der[0], 1.94625e+6);
-  check_value("exponential volume", out[0], 225.0);
-  check_value("exponential diameter", out[1], 7.54619398740653842);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("exponential dN/dt", der[0], 1.94625e+6);
+  ts_test_check_value("exponential volume", out[0], 225.0);
+  ts_test_check_value("exponential diameter", out[1], 7.54619398740653842);
 
-  m = find_model(state, "logistic");
+  m = ts_test_find_model(state, "logistic");
   x = (point){.params = {0.11, 2e10, 1e9, 1e6}, .states = {7e9}, .inputs = {0.02, 0.3}};
   check_growth_init(m, x.params, 1e9);
-  evaluate(m, &x, out, der);
-  check_value("logistic dN/dt", der[0], 2.1035e+8);
-  check_value("logistic volume", out[0], 7e3);
-  check_value("logistic diameter", out[1], 2.37337559657924295e+1);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("logistic dN/dt", der[0], 2.1035e+8);
+  ts_test_check_value("logistic volume", out[0], 7e3);
+  ts_test_check_value("logistic diameter", out[1], 2.37337559657924295e+1);
   /* At the capacity, untreated: a steady state. */
   x = (point){.params = {0.11, 2e10, 1e9, 1e6}, .states = {2e10}};
-  evaluate(m, &x, out, der);
+  ts_test_evaluate(m, &x, out, der);
   assert_true(der[0] == 0.0);
 
-  m = find_model(state, "gompertz_law");
+  m = ts_test_find_model(state, "gompertz_law");
   x = (point){.params = {0.0123, 3.3e11, 2e8, 2.5e5}, .states = {4.2e10}, .inputs = {0.02, 0.1}};
   check_growth_init(m, x.params, 2e8);
-  evaluate(m, &x, out, der);
-  check_value("gompertz_law dN/dt", der[0], 1.18438026440207661e+8);
-  check_value("gompertz_law volume", out[0], 1.68e5);
-  check_value("gompertz_law diameter", out[1], 6.84599986868900434e+1);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("gompertz_law dN/dt", der[0], 1.18438026440207661e+8);
+  ts_test_check_value("gompertz_law volume", out[0], 1.68e5);
+  ts_test_check_value("gompertz_law diameter", out[1], 6.84599986868900434e+1);
 
   /* von Bertalanffy in volume: V = 2700 mm^3, dN/dt = rho*(a*V^(2/3) - b*V)*(1 - 0.2) - 0.01*N. */
-  m = find_model(state, "von_bertalanffy");
+  m = ts_test_find_model(state, "von_bertalanffy");
   x = (point){.params = {0.8, 0.015, 1e9, 1e6}, .states = {2.7e9}, .inputs = {0.01, 0.2}};
   check_growth_init(m, x.params, 1e9);
-  evaluate(m, &x, out, der);
-  check_value("von_bertalanffy dN/dt", der[0], 6.46954381458365024e+7);
-  check_value("von_bertalanffy volume", out[0], 2.7e3);
-  check_value("von_bertalanffy diameter", out[1], 1.72764714689091656e+1);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("von_bertalanffy dN/dt", der[0], 6.46954381458365024e+7);
+  ts_test_check_value("von_bertalanffy volume", out[0], 2.7e3);
+  ts_test_check_value("von_bertalanffy diameter", out[1], 1.72764714689091656e+1);
 
-  m = find_model(state, "power_law");
+  m = ts_test_find_model(state, "power_law");
   x = (point){.params = {0.9, 0.7, 1e9, 1e6}, .states = {2.7e9}, .inputs = {0.01, 0.2}};
   check_growth_init(m, x.params, 1e9);
-  evaluate(m, &x, out, der);
-  check_value("power_law dN/dt", der[0], 1.54671637757346232e+8);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("power_law dN/dt", der[0], 1.54671637757346232e+8);
 
   /* Below (lambda0*N/lambda1 = 0.67) and above (1.68) the switch, Simeoni's paclitaxel growth parameters. */
-  m = find_model(state, "exponential_linear");
+  m = ts_test_find_model(state, "exponential_linear");
   x = (point){.params = {0.273, 8.14e8, 20.0, 1e8, 1e6}, .states = {2e9}, .inputs = {0.05, 0.1}};
   check_growth_init(m, x.params, 1e8);
-  evaluate(m, &x, out, der);
-  check_value("exponential_linear dN/dt (exponential phase)", der[0], 3.91391649885654846e+8);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("exponential_linear dN/dt (exponential phase)", der[0], 3.91391649885654846e+8);
   x.states[0] = 5e9;
-  evaluate(m, &x, out, der);
-  check_value("exponential_linear dN/dt (linear phase)", der[0], 4.82598815146614688e+8);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("exponential_linear dN/dt (linear phase)", der[0], 4.82598815146614688e+8);
 }
 
 /* Unconnected, kill_rate and growth_inhibition read 0: the law's growth term alone. */
 static void test_growth_unconnected_inputs(void **state) {
-  const ts_model *m = find_model(state, "logistic");
+  const ts_model *m = ts_test_find_model(state, "logistic");
   point x = {.params = {0.11, 2e10, 1e9, 1e6}, .states = {7e9}};
   for (uint32_t i = 0; i < m->n_inputs; i++)
     x.inputs[i] = m->inputs[i].default_value;
   double out[MAX_DIM], der[MAX_DIM];
-  evaluate(m, &x, out, der);
-  check_value("logistic dN/dt, no inputs", der[0], 0.11 * 7e9 * (1.0 - 7.0 / 20.0));
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("logistic dN/dt, no inputs", der[0], 0.11 * 7e9 * (1.0 - 7.0 / 20.0));
   /* growth_inhibition = 1 stops growth; the kill rate alone remains. */
   x.inputs[GI_KILL_RATE] = 0.07;
   x.inputs[GI_GROWTH_INHIBITION] = 1.0;
-  evaluate(m, &x, out, der);
-  check_value("logistic dN/dt, growth fully inhibited", der[0], -0.07 * 7e9);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("logistic dN/dt, growth fully inhibited", der[0], -0.07 * 7e9);
 }
 
 /* Huge switch exponents and far past the switch point: no power overflows, the growth tends to lambda1. */
 static void test_exponential_linear_extremes(void **state) {
-  const ts_model *m = find_model(state, "exponential_linear");
+  const ts_model *m = ts_test_find_model(state, "exponential_linear");
   double out[MAX_DIM], der[MAX_DIM];
   const double psis[] = {20.0, 1e3, 1e6};
   for (size_t i = 0; i < sizeof psis / sizeof psis[0]; i++) {
     point x = {.params = {0.273, 8.14e8, psis[i], 1e8, 1e6}, .states = {1e15}};
-    evaluate(m, &x, out, der); /* lambda0*N/lambda1 = 3.4e5: (1 + x^-psi)^(-1/psi) = 1 in doubles */
-    check_value("exponential_linear growth far in the linear phase", der[0], 8.14e8);
+    ts_test_evaluate(m, &x, out, der); /* lambda0*N/lambda1 = 3.4e5: (1 + x^-psi)^(-1/psi) = 1 in doubles */
+    ts_test_check_value("exponential_linear growth far in the linear phase", der[0], 8.14e8);
     x.states[0] = 1e3; /* far in the exponential phase: lambda0*N */
-    evaluate(m, &x, out, der);
-    check_value("exponential_linear growth far in the exponential phase", der[0], 0.273 * 1e3);
-    check_jacobian(m, &(point){.params = {0.273, 8.14e8, psis[i], 1e8, 1e6}, .states = {2.7e9}});
+    ts_test_evaluate(m, &x, out, der);
+    ts_test_check_value("exponential_linear growth far in the exponential phase", der[0], 0.273 * 1e3);
+    ts_test_check_jacobian(m, &(point){.params = {0.273, 8.14e8, psis[i], 1e8, 1e6}, .states = {2.7e9}}, &jacobian_fd);
   }
   /* With a large psi the switch is at lambda0*N = lambda1 (N = 2.98e9), where the growth is lambda1/2^(1/psi). */
   point x = {.params = {0.273, 8.14e8, 1e3, 1e8, 1e6}, .states = {8.14e8 / 0.273}};
-  evaluate(m, &x, out, der);
-  check_value("exponential_linear growth at the switch", der[0], 8.14e8 / pow(2.0, 1e-3));
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("exponential_linear growth at the switch", der[0], 8.14e8 / pow(2.0, 1e-3));
 }
 
 /* Where each law is defined: N <= 0 (and NaN) is recoverable where g or dg/dN is not defined; the outputs are. */
@@ -909,7 +596,7 @@ static void test_growth_domains(void **state) {
       {"exponential_linear", {0.1, 1e8, 20.0, 1e9, 1e6}, false, true},
   };
   for (size_t k = 0; k < sizeof laws / sizeof laws[0]; k++) {
-    const ts_model *m = find_model(state, laws[k].model);
+    const ts_model *m = ts_test_find_model(state, laws[k].model);
     const double cells[] = {0.0, -1.0, NAN};
     for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
       point x = {.states = {cells[i]}, .inputs = {0.1, 0.2}};
@@ -953,19 +640,19 @@ static void test_growth_jacobians(void **state) {
       {"exponential_linear", {.params = {0.273, 8.14e8, 1.0, 1e8, 1e6}, .states = {3e9}, .inputs = {0.0, 0.0}}},
   };
   for (size_t i = 0; i < sizeof points / sizeof points[0]; i++)
-    check_jacobian(find_model(state, points[i].model), &points[i].x);
+    ts_test_check_jacobian(ts_test_find_model(state, points[i].model), &points[i].x, &jacobian_fd);
 
   /* Exact entries of the logistic law: d(dN/dt)/dN = r*(1 - 2N/K)*(1 - gi) - kill_rate,
    * d(dN/dt)/dkill_rate = -N, d(dN/dt)/dgrowth_inhibition = -g(N). */
-  const ts_model *m = find_model(state, "logistic");
+  const ts_model *m = ts_test_find_model(state, "logistic");
   const point *x = &points[2].x;
-  double out[MAX_DIM], der[MAX_DIM], dfdx[1] = {0}, dfdu[2] = {0}, dgdx[2] = {0}, dgdu[4] = {0};
-  const ts_eval e = {.params = x->params, .states = x->states, .inputs = x->inputs, .outputs = out, .derivatives = der};
-  assert_int_equal(m->jacobian(NULL, &e, dfdx, dfdu, dgdx, dgdu), TS_OK);
-  check_value("logistic d(dN/dt)/dN", dfdx[0], 0.11 * (1.0 - 2.0 * 7e9 / 2e10) * 0.7 - 0.02);
-  check_value("logistic d(dN/dt)/dkill_rate", dfdu[GI_KILL_RATE], -7e9);
-  check_value("logistic d(dN/dt)/dgrowth_inhibition", dfdu[GI_GROWTH_INHIBITION], -0.11 * 7e9 * (1.0 - 7.0 / 20.0));
-  check_value("logistic dvolume/dN", dgdx[0], 1e-6);
+  double dfdx[1], dfdu[2], dgdx[2], dgdu[4];
+  ts_test_jacobian_at(m, x, dfdx, dfdu, dgdx, dgdu);
+  ts_test_check_value("logistic d(dN/dt)/dN", dfdx[0], 0.11 * (1.0 - 2.0 * 7e9 / 2e10) * 0.7 - 0.02);
+  ts_test_check_value("logistic d(dN/dt)/dkill_rate", dfdu[GI_KILL_RATE], -7e9);
+  ts_test_check_value("logistic d(dN/dt)/dgrowth_inhibition", dfdu[GI_GROWTH_INHIBITION],
+                      -0.11 * 7e9 * (1.0 - 7.0 / 20.0));
+  ts_test_check_value("logistic dvolume/dN", dgdx[0], 1e-6);
   for (int i = 0; i < 4; i++)
     assert_true(dgdu[i] == 0.0); /* no output reads an input */
 }
@@ -976,29 +663,29 @@ static void test_growth_jacobians(void **state) {
   { 0.273, 8.14e8, 0.968, 0.629, 20.0, 1e8, 1e6 }
 
 static void test_simeoni_values(void **state) {
-  const ts_model *m = find_model(state, "simeoni");
+  const ts_model *m = ts_test_find_model(state, "simeoni");
   const point x = {.params = SIMEONI_PARAMS, .states = {3e9, 4e8, 2e8, 1e8}, .inputs = {1.5, 0.05, 0.1}};
   double y0[4] = {NAN, NAN, NAN, NAN};
   assert_int_equal(m->init(NULL, NULL, x.params, 0.0, y0), TS_OK);
   assert_true(y0[0] == 1e8 && y0[1] == 0.0 && y0[2] == 0.0 && y0[3] == 0.0);
   double out[MAX_DIM], der[MAX_DIM];
-  evaluate(m, &x, out, der);
-  check_value("simeoni dx1/dt", der[0], -2.3868934886155404e+9);
-  check_value("simeoni dx2/dt", der[1], 2.5933e+9);
-  check_value("simeoni dx3/dt", der[2], 1.936e+8);
-  check_value("simeoni dx4/dt", der[3], 9.68e+7);
-  check_value("simeoni N", out[0], 3.7e9);
-  check_value("simeoni volume", out[1], 3.7e3);
-  check_value("simeoni diameter", out[2], 1.91896785826789939e+1);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("simeoni dx1/dt", der[0], -2.3868934886155404e+9);
+  ts_test_check_value("simeoni dx2/dt", der[1], 2.5933e+9);
+  ts_test_check_value("simeoni dx3/dt", der[2], 1.936e+8);
+  ts_test_check_value("simeoni dx4/dt", der[3], 9.68e+7);
+  ts_test_check_value("simeoni N", out[0], 3.7e9);
+  ts_test_check_value("simeoni volume", out[1], 3.7e3);
+  ts_test_check_value("simeoni diameter", out[2], 1.91896785826789939e+1);
 
   /* A negative concentration is read as 0; the damage is then kill_rate alone. */
   point y = x;
   y.inputs[0] = -1e-9;
-  evaluate(m, &y, out, der);
-  check_value("simeoni dx2/dt, C < 0", der[1], 0.05 * 3e9 - 0.968 * 4e8);
+  ts_test_evaluate(m, &y, out, der);
+  ts_test_check_value("simeoni dx2/dt, C < 0", der[1], 0.05 * 3e9 - 0.968 * 4e8);
   /* All four compartments at 0 (w = 0): no growth, and the Jacobian is undefined (diameter). */
   y = (point){.params = SIMEONI_PARAMS};
-  evaluate(m, &y, out, der);
+  ts_test_evaluate(m, &y, out, der);
   assert_true(der[0] == 0.0 && der[1] == 0.0);
   y.states[0] = -1.0; /* w < 0: a solver's trial step */
   double dfdx[16] = {0}, dfdu[12] = {0}, dgdx[12] = {0}, dgdu[9] = {0};
@@ -1009,7 +696,7 @@ static void test_simeoni_values(void **state) {
 }
 
 static void test_simeoni_jacobian(void **state) {
-  const ts_model *m = find_model(state, "simeoni");
+  const ts_model *m = ts_test_find_model(state, "simeoni");
   const point points[] = {
       {.params = SIMEONI_PARAMS, .states = {3e9, 4e8, 2e8, 1e8}, .inputs = {1.5, 0.05, 0.1}},
       {.params = SIMEONI_PARAMS, .states = {1e7, 2e6, 1e6, 5e5}, .inputs = {0.2, 0.0, 0.0}},
@@ -1018,48 +705,48 @@ static void test_simeoni_jacobian(void **state) {
        .inputs = {0.05, 0.3, 0}},
   };
   for (size_t i = 0; i < sizeof points / sizeof points[0]; i++)
-    check_jacobian(m, &points[i]);
+    ts_test_check_jacobian(m, &points[i], &jacobian_fd);
 }
 
 /* ---- drug effects --------------------------------------------------------------------------------------------- */
 
 static void test_effect_values(void **state) {
   double out[MAX_DIM], der[MAX_DIM];
-  const ts_model *m = find_model(state, "emax_kill");
+  const ts_model *m = ts_test_find_model(state, "emax_kill");
   double nothing[1] = {NAN};
   assert_int_equal(m->init(NULL, NULL, (const double[]){0.8, 0.5, 1.0}, 0.0, nothing), TS_OK);
   assert_true(isnan(nothing[0])); /* no state: init writes nothing */
   /* h = 1 at C = EC50: Emax/2. */
   point x = {.params = {0.8, 0.5, 1.0}, .inputs = {0.5}};
-  evaluate(m, &x, out, der);
-  check_value("emax_kill at EC50", out[0], 0.4);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("emax_kill at EC50", out[0], 0.4);
   /* h = 2.5, C = 0.7: 0.8*0.7^2.5/(0.5^2.5 + 0.7^2.5). */
   x = (point){.params = {0.8, 0.5, 2.5}, .inputs = {0.7}};
-  evaluate(m, &x, out, der);
-  check_value("emax_kill, h = 2.5", out[0], 5.58971043163453901e-1);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("emax_kill, h = 2.5", out[0], 5.58971043163453901e-1);
   /* Saturation with a steep curve: (C/EC50)^h overflows, the kill is Emax. */
   x = (point){.params = {0.8, 0.5, 400.0}, .inputs = {500.0}};
-  evaluate(m, &x, out, der);
-  check_value("emax_kill, saturated", out[0], 0.8);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("emax_kill, saturated", out[0], 0.8);
   /* No drug, or a concentration below 0: no kill. */
   x = (point){.params = {0.8, 0.5, 0.3}, .inputs = {-1e-12}};
-  evaluate(m, &x, out, der);
+  ts_test_evaluate(m, &x, out, der);
   assert_true(out[0] == 0.0);
 
-  m = find_model(state, "log_kill");
+  m = ts_test_find_model(state, "log_kill");
   x = (point){.params = {0.629}, .inputs = {1.5}};
-  evaluate(m, &x, out, der);
-  check_value("log_kill", out[0], 0.9435);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("log_kill", out[0], 0.9435);
   x.inputs[0] = -0.1;
-  evaluate(m, &x, out, der);
+  ts_test_evaluate(m, &x, out, der);
   assert_true(out[0] == 0.0);
 
-  m = find_model(state, "norton_simon");
+  m = ts_test_find_model(state, "norton_simon");
   x = (point){.params = {1.2, 0.5}, .inputs = {0.7}};
-  evaluate(m, &x, out, der);
-  check_value("norton_simon", out[0], 0.7);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("norton_simon", out[0], 0.7);
   x.inputs[0] = -0.1;
-  evaluate(m, &x, out, der);
+  ts_test_evaluate(m, &x, out, der);
   assert_true(out[0] == 0.0);
 }
 
@@ -1076,7 +763,7 @@ static void test_effect_jacobians(void **state) {
       {"norton_simon", {.params = {1.2, 0.5}, .inputs = {0.7}}},
   };
   for (size_t i = 0; i < sizeof points / sizeof points[0]; i++)
-    check_jacobian(find_model(state, points[i].model), &points[i].x);
+    ts_test_check_jacobian(ts_test_find_model(state, points[i].model), &points[i].x, &jacobian_fd);
 
   /* Exact values: d/dC of 0.8*C^2.5/(0.5^2.5 + C^2.5) at 0.7; at C = 0 the right-hand derivative (Emax/EC50 for
    * h = 1, 0 for h > 1, and 0 stands in for the infinite one of h < 1); below 0, 0. */
@@ -1096,17 +783,14 @@ static void test_effect_jacobians(void **state) {
       {"norton_simon", {1.2, 0.5}, -1.0, 0.0},
   };
   for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
-    const ts_model *m = find_model(state, exact[i].model);
-    double out[1];
-    const double in[1] = {exact[i].c};
-    const ts_eval e = {.params = exact[i].params, .inputs = in, .outputs = out};
-    assert_int_equal(m->compute_outputs(NULL, &e), TS_OK);
-    dgdu[0] = 0.0;
-    assert_int_equal(m->jacobian(NULL, &e, NULL, NULL, NULL, dgdu), TS_OK);
+    const ts_model *m = ts_test_find_model(state, exact[i].model);
+    point x = {.inputs = {exact[i].c}};
+    memcpy(x.params, exact[i].params, sizeof exact[i].params);
+    ts_test_jacobian_at(m, &x, NULL, NULL, NULL, dgdu);
     if (exact[i].expected == 0.0)
       CHECK(dgdu[0] == 0.0, "%s d/dC at %g = %g, expected 0", m->name, exact[i].c, dgdu[0]);
     else
-      check_value(exact[i].model, dgdu[0], exact[i].expected);
+      ts_test_check_value(exact[i].model, dgdu[0], exact[i].expected);
   }
 }
 
@@ -1116,7 +800,7 @@ static void test_effect_jacobians(void **state) {
   { 0.005, 1e12, 0.8, 0.5, 1e-6, 1e9, 1e3, 1e6 }
 
 static void test_two_clone_values(void **state) {
-  const ts_model *m = find_model(state, "gompertz_two_clone");
+  const ts_model *m = ts_test_find_model(state, "gompertz_two_clone");
   double y0[2] = {NAN, NAN};
   assert_int_equal(m->init(NULL, NULL, (const double[])TWO_CLONE_RP1, 0.0, y0), TS_OK);
   assert_true(y0[0] == 1e9 && y0[1] == 1e3); /* RP-1's S0 and R0 */
@@ -1124,19 +808,19 @@ static void test_two_clone_values(void **state) {
   /* RP-1 parameters, S = 9e8, R = 5e7, C = EC50, kill_rate (RP-1's n*E) 0.03 /d, growth_inhibition 0.1. */
   const point x = {.params = TWO_CLONE_RP1, .states = {9e8, 5e7}, .inputs = {0.5, 0.03, 0.1}};
   double out[MAX_DIM], der[MAX_DIM];
-  evaluate(m, &x, out, der);
-  check_value("dS/dt", der[0], -3.58816753277852765e+8);
-  check_value("dR/dt", der[1], 6.66859290081797067e+4);
-  check_value("N", out[0], 9.5e8);
-  check_value("volume", out[1], 950.0);
-  check_value("diameter", out[2], 1.21966808834520368e+1);
-  check_value("resistant_fraction", out[3], 5.26315789473684211e-2);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("dS/dt", der[0], -3.58816753277852765e+8);
+  ts_test_check_value("dR/dt", der[1], 6.66859290081797067e+4);
+  ts_test_check_value("N", out[0], 9.5e8);
+  ts_test_check_value("volume", out[1], 950.0);
+  ts_test_check_value("diameter", out[2], 1.21966808834520368e+1);
+  ts_test_check_value("resistant_fraction", out[3], 5.26315789473684211e-2);
 
   /* Without drug, mutation or kill the clones grow at one per-cell rate G = alpha*ln(K/N). */
   const point y = {.params = {0.005, 1e12, 0.0, 0.5, 0.0, 1e9, 1e3, 1e6}, .states = {9e8, 5e7}};
-  evaluate(m, &y, out, der);
-  check_value("dS/dt / S", der[0] / 9e8, 0.005 * log(1e12 / 9.5e8));
-  check_value("dR/dt / R", der[1] / 5e7, 0.005 * log(1e12 / 9.5e8));
+  ts_test_evaluate(m, &y, out, der);
+  ts_test_check_value("dS/dt / S", der[0] / 9e8, 0.005 * log(1e12 / 9.5e8));
+  ts_test_check_value("dR/dt / R", der[1] / 5e7, 0.005 * log(1e12 / 9.5e8));
 
   /* N <= 0 is a solver's trial step. */
   const point z = {.params = TWO_CLONE_RP1, .states = {0.0, 0.0}};
@@ -1149,14 +833,14 @@ static void test_two_clone_values(void **state) {
 }
 
 static void test_two_clone_jacobian(void **state) {
-  const ts_model *m = find_model(state, "gompertz_two_clone");
+  const ts_model *m = ts_test_find_model(state, "gompertz_two_clone");
   const point points[] = {
       {.params = TWO_CLONE_RP1, .states = {9e8, 5e7}, .inputs = {0.5, 0.03, 0.1}},
       {.params = TWO_CLONE_RP1, .states = {1e9, 1e3}, .inputs = {3.0, 0.0, 0.0}},
       {.params = {0.012, 3e11, 0.3, 2.0, 1e-3, 1e9, 1e3, 1e6}, .states = {4e11, 2e10}, .inputs = {0.01, 0.2, -0.3}},
   };
   for (size_t i = 0; i < sizeof points / sizeof points[0]; i++)
-    check_jacobian(m, &points[i]);
+    ts_test_check_jacobian(m, &points[i], &jacobian_fd);
 }
 
 /* ---- clones_lv ------------------------------------------------------------------------------------------------ */
@@ -1179,27 +863,27 @@ static void fake_set_error(const ts_host *host, const char *message) {
 }
 
 static void test_clones_lv_values(void **state) {
-  const ts_model *m = find_model(state, "clones_lv");
+  const ts_model *m = ts_test_find_model(state, "clones_lv");
   double params[MAX_DIM] = LV_PARAMS;
   double y0[4];
   assert_int_equal(m->init(NULL, NULL, params, 0.0, y0), TS_OK);
   assert_true(y0[0] == 1e9 && y0[1] == 1e3 && y0[2] == 10.0);
-  check_value("PSA(0) = sigma*N0/delta", y0[3], 1.00000101e-1);
+  ts_test_check_value("PSA(0) = sigma*N0/delta", y0[3], 1.00000101e-1);
 
   const point x = {.params = LV_PARAMS, .states = {3e11, 1e11, 5e10, 12.0}, .inputs = {0.7, 0.02, 0.15}};
   double out[MAX_DIM], der[MAX_DIM];
-  evaluate(m, &x, out, der);
-  check_value("dx1/dt", der[0], -1.4438075e+11);
-  check_value("dx2/dt", der[1], -4.19309259259259259e+9);
-  check_value("dx3/dt", der[2], -8.776e+8);
-  check_value("dPSA/dt", der[3], 9.9);
-  check_value("N", out[0], 4.5e11);
-  check_value("diameter", out[2], 9.50760865132362518e+1);
+  ts_test_evaluate(m, &x, out, der);
+  ts_test_check_value("dx1/dt", der[0], -1.4438075e+11);
+  ts_test_check_value("dx2/dt", der[1], -4.19309259259259259e+9);
+  ts_test_check_value("dx3/dt", der[2], -8.776e+8);
+  ts_test_check_value("dPSA/dt", der[3], 9.9);
+  ts_test_check_value("N", out[0], 4.5e11);
+  ts_test_check_value("diameter", out[2], 9.50760865132362518e+1);
 
   /* An absent clone stays absent. */
   point y = x;
   y.states[2] = 0.0;
-  evaluate(m, &y, out, der);
+  ts_test_evaluate(m, &y, out, der);
   assert_true(der[2] == 0.0);
 
   /* No cells at all is refused at init, naming the instance. */
@@ -1210,14 +894,14 @@ static void test_clones_lv_values(void **state) {
 }
 
 static void test_clones_lv_jacobian(void **state) {
-  const ts_model *m = find_model(state, "clones_lv");
+  const ts_model *m = ts_test_find_model(state, "clones_lv");
   const point points[] = {
       {.params = LV_PARAMS, .states = {3e11, 1e11, 5e10, 12.0}, .inputs = {0.7, 0.02, 0.15}},
       {.params = LV_PARAMS, .states = {1e9, 1e3, 0.0, 1.0}, .inputs = {0.02, 0.0, 0.0}},
       {.params = LV_PARAMS, .states = {9e11, 4e11, 2e11, 40.0}, .inputs = {4.0, 0.1, -0.2}},
   };
   for (size_t i = 0; i < sizeof points / sizeof points[0]; i++)
-    check_jacobian(m, &points[i]);
+    ts_test_check_jacobian(m, &points[i], &jacobian_fd);
 }
 
 int main(void) {
@@ -1249,5 +933,5 @@ int main(void) {
       cmocka_unit_test(test_clones_lv_values),
       cmocka_unit_test(test_clones_lv_jacobian),
   };
-  return cmocka_run_group_tests_name("plugins.tumor", tests, load_library, unload_library);
+  return cmocka_run_group_tests_name("plugins.tumor", tests, open_plugin, ts_test_plugin_close);
 }

@@ -33,28 +33,14 @@
 
 #include <cmocka.h>
 
+#include "plugin_checks.h"
 #include "run.h"
 #include "sim.h"
-#include "test_support.h"
 
 #define CLOSED_FORM_TOL 1e-6
 
 /* ---- Helpers ------------------------------------------------------------------------------------------------
  */
-
-/* Simulates a scenario file of scenarios/ (its text through ts_test_simulate, as an inline scenario would be).
- */
-static void simulate_file(ts_test_sim *s, const char *file) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/scenarios/%s", TS_TEST_SOURCE_DIR, file);
-  char *yaml = ts_test_read_file(path, NULL);
-  if (!yaml)
-    fail_msg("cannot read %s", path);
-  ts_test_simulate(s, file, yaml);
-  free(yaml);
-  if (s->res.failed)
-    fail_msg("%s: the simulation failed at t = %g d: %s", file, s->res.failure_time, s->res.message);
-}
 
 /* Column of a recorded signal ("instance.name"). */
 static size_t column(const ts_test_sim *s, const char *signal) {
@@ -169,7 +155,7 @@ static void test_reference_formulas(void **state) {
 static void test_growth_laws_treated(void **state) {
   (void)state;
   ts_test_sim s;
-  simulate_file(&s, "tumor_growth_laws.yaml");
+  ts_test_simulate_file(&s, "tumor_growth_laws.yaml");
   /* The drug: a bolus at t = 0 holds C = 2 mg/L (the sample at t = 0 is taken before the dose). */
   const size_t c = column(&s, "pk.C");
   for (size_t i = 1; i < s.res.n_times; i++)
@@ -287,7 +273,7 @@ static void test_simeoni_exponential_then_linear(void **state) {
 static void test_simeoni_tumor_growth_delay(void **state) {
   (void)state;
   ts_test_sim s;
-  simulate_file(&s, "tumor_simeoni.yaml");
+  ts_test_simulate_file(&s, "tumor_simeoni.yaml");
   const double lambda0 = 0.273, k2 = 0.629, auc = 10.0 / 5.0 * (1.0 - exp(-5.0 * 30.0));
   const double expected = k2 * auc / lambda0;
   const size_t treated = column(&s, "treated.N"), control = column(&s, "control.N");
@@ -346,7 +332,7 @@ static void test_two_clone_gompertz_closed_form(void **state) {
 static void test_two_clone_rp1(void **state) {
   (void)state;
   ts_test_sim s;
-  simulate_file(&s, "tumor_two_clone.yaml");
+  ts_test_simulate_file(&s, "tumor_two_clone.yaml");
   const size_t S = column(&s, "tumor.S"), R = column(&s, "tumor.R"), N = column(&s, "tumor.N");
   const size_t cs = column(&s, "control.S"), cr = column(&s, "control.R"), cn = column(&s, "control.N");
   const size_t f = column(&s, "tumor.resistant_fraction"), cf = column(&s, "control.resistant_fraction");
@@ -381,7 +367,7 @@ static void check_end(const ts_test_sim *s, const char *signal, double expected,
 static void test_clones_lv_fixed_points(void **state) {
   (void)state;
   ts_test_sim s;
-  simulate_file(&s, "tumor_clones_lv.yaml");
+  ts_test_simulate_file(&s, "tumor_clones_lv.yaml");
   const double sigma = 3e-11, delta = 0.3; /* biomarker defaults */
   /* Coexistence: x1 + a12*x2 = K1, a21*x1 + x2 = K2. */
   const double k1 = 1e11, k2 = 8e10, a12 = 0.5, a21 = 0.4, det = 1.0 - a12 * a21;
