@@ -5,8 +5,9 @@
  * treatment effects in a paired design. docs/statistics.md gives every definition, formula, method choice and source;
  * tests/core/test_stats.c checks them against published worked examples.
  *
- * Every function is pure: no I/O, no allocation, no global state, callable from any thread. Memory is the caller's:
- * a function that sorts takes a work array of at least as many entries as its input and leaves the input untouched.
+ * Every function is pure: no I/O, no global state, no allocation of its own (the C library's qsort may use a
+ * temporary buffer), callable from any thread. Memory is the caller's: a function that sorts takes a work array of at
+ * least as many entries as its input and leaves the input untouched.
  * Input that is not usable is skipped, as if it had not been given: a time or value that is NaN or infinite, an event
  * indicator other than 0 or 1, a group other than 0 or 1, a grade outside 0..5. A NULL array with n = 0 is empty.
  * A number that cannot be computed is NAN; where a whole result is missing, its `why_na` says why in a few words

@@ -58,7 +58,7 @@ typedef struct summary_ctx {
   size_t n_arms;
   int paired;
   int has_endpoints; /* the table exists */
-  ts_cox_ties ties;  /* of the Cox models: Breslow unless --ties efron */
+  ts_cox_ties ties;  /* of the Cox models: Efron unless --ties breslow (scans date progressions: many ties) */
   summary_row *rows;
   size_t n_rows, cap_rows;
   ts_error err;
@@ -407,6 +407,13 @@ static int arm_grades(summary_ctx *c, const arm_data *a) {
   return 0;
 }
 
+/* The reason a comparison is not available, in the words of the arms: a group of the statistics is an arm. */
+static const char *comparison_why(const char *why, int e) {
+  if (strcmp(why, "one group is empty") != 0)
+    return why;
+  return e == PFS ? "no PFS recorded in one arm" : "no OS recorded in one arm";
+}
+
 /* Log-rank test and Cox hazard ratio of endpoint e, arm a against the reference. */
 static int compare(summary_ctx *c, const arm_data *ref, const arm_data *a, int e) {
   char lr_label[96], hr_label[96], lr_stat[32], hr_stat[32], p_stat[40];
@@ -441,10 +448,7 @@ static int compare(summary_ctx *c, const arm_data *ref, const arm_data *a, int e
   int rc = 0;
   char v[32], d[96], ci[96], pbuf[32];
   if (lr.why_na) {
-    rc = not_available(c, a->name, lr_stat, lr_label,
-                       strcmp(lr.why_na, "one group is empty") == 0
-                           ? (e == PFS ? "no PFS recorded in one arm" : "no OS recorded in one arm")
-                           : lr.why_na);
+    rc = not_available(c, a->name, lr_stat, lr_label, comparison_why(lr.why_na, e));
   } else {
     snprintf(v, sizeof v, "chi2 %.5g", lr.chisq);
     snprintf(d, sizeof d, "p %s", num(pbuf, sizeof pbuf, lr.p));
@@ -459,12 +463,8 @@ static int compare(summary_ctx *c, const arm_data *ref, const arm_data *a, int e
   }
   if (rc != 0)
     return rc;
-  if (cx.why_na) {
-    const char *w = strcmp(cx.why_na, "one group is empty") == 0
-                        ? (e == PFS ? "no PFS recorded in one arm" : "no OS recorded in one arm")
-                        : cx.why_na;
-    return not_available(c, a->name, hr_stat, hr_label, w);
-  }
+  if (cx.why_na)
+    return not_available(c, a->name, hr_stat, hr_label, comparison_why(cx.why_na, e));
   snprintf(d, sizeof d, "Wald p %s", num(pbuf, sizeof pbuf, cx.p));
   print_line(hr_label, num(v, sizeof v, cx.hr), d, ci_text(ci, sizeof ci, cx.hr_lower, cx.hr_upper));
   snprintf(p_stat, sizeof p_stat, "%s_p", hr_stat);
@@ -657,7 +657,7 @@ static int summarize(summary_ctx *c, const char *reference) {
 
 int ts_cmd_summary(int argc, char **argv) {
   const char *path = NULL, *reference = NULL;
-  ts_cox_ties ties = TS_COX_BRESLOW;
+  ts_cox_ties ties = TS_COX_EFRON; /* progressions fall on scan days: Breslow would bias the HR towards 1 */
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "--reference") == 0) {
       if (++i >= argc)
