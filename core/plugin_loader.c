@@ -14,6 +14,10 @@
 #ifndef TWINSIM_PLUGIN_BUILD_DIR
 #define TWINSIM_PLUGIN_BUILD_DIR ""
 #endif
+/* Where `cmake --install` puts the bundled plugins (absolute, under CMAKE_INSTALL_PREFIX). */
+#ifndef TWINSIM_PLUGIN_INSTALL_DIR
+#define TWINSIM_PLUGIN_INSTALL_DIR ""
+#endif
 
 /* The size of each descriptor in ABI 1.0: a plugin's struct_size may not be smaller. */
 #define TS_PLUGIN_SIZE_1_0 (offsetof(ts_plugin, n_models) + sizeof(uint32_t))
@@ -59,6 +63,7 @@ ts_plugin_set *ts_plugins_create(const char *const *extra_dirs, size_t n_extra) 
     free(copy);
   }
   rc |= add_dir(set, TWINSIM_PLUGIN_BUILD_DIR);
+  rc |= add_dir(set, TWINSIM_PLUGIN_INSTALL_DIR); /* add_dir skips it when it equals a folder already listed */
   if (rc != 0) {
     ts_plugins_free(set);
     return NULL;
@@ -211,7 +216,14 @@ static int check_and_copy(const char *path, void *handle, ts_library *lib, ts_er
 
 int ts_library_open(const char *path, const char *name, ts_library *out, ts_error *err) {
   ts_library lib = {0};
-  void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  /* dlopen searches the system's library folders for a bare file name: a file here is "./name.so" */
+  char local[4096];
+  const char *file = path;
+  if (!strchr(path, '/')) {
+    snprintf(local, sizeof local, "./%s", path);
+    file = local;
+  }
+  void *handle = dlopen(file, RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     const char *why = dlerror();
     return ts_fail(err, TS_E_INPUT, "%s: cannot load plugin: %s", path, why ? why : "unknown dlopen error");

@@ -1,7 +1,8 @@
 /* Finding, loading and checking plugin libraries (include/twinsim/plugin.h).
  *
  * A library is looked up by name ("pk" -> "pk.so") in the search path: the scenario's plugin_path, then each
- * folder of $TWINSIM_PLUGIN_PATH (colon-separated), then the folder the build puts the bundled plugins in.
+ * folder of $TWINSIM_PLUGIN_PATH (colon-separated), then the folder the build puts the bundled plugins in, then the
+ * folder `cmake --install` puts them in.
  * Loading checks the entry symbol and ABI version, copies every model descriptor into host memory (zero-filled
  * past what the plugin's struct_size covers, so later minor versions can append fields) and checks each model's
  * static description; any problem refuses the whole library with a message naming the file. */
