@@ -52,11 +52,15 @@ callgrind_total() { # out-file, command...: the instruction count of the whole p
   valgrind --tool=callgrind --callgrind-out-file="$out" "$@" >/dev/null 2>&1
   callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'
 }
-per_patient() { # name, command with @N@ for the patients per arm or @SC@ for a scenario of that many
+declare -A per
+per_patient() { # name, command with @N@ for the patients per arm
   local name=$1 cmd=$2 c100 c200
+  # shellcheck disable=SC2086 # the command is split into words on purpose
   c100=$(callgrind_total "$work/cg.$name.100.out" ${cmd//@N@/100})
+  # shellcheck disable=SC2086
   c200=$(callgrind_total "$work/cg.$name.200.out" ${cmd//@N@/200})
-  python3 -c "print(f'{\"$name\":12s} {($c200 - $c100) / 200:12,.0f} instructions per patient')"
+  per[$name]=$(((c200 - c100) / 200))
+  python3 -c "print(f'{\"$name\":16s} {${per[$name]}:12,} instructions per patient')"
 }
 
 say "callgrind instruction counts per patient (differential, 100 -> 200 patients per arm)"
@@ -66,6 +70,7 @@ done
 per_patient baseline "$build/bench/rp1_baseline --params $params --patients @N@"
 per_patient rp1_twinsim "$build/bench/rp1_twinsim --patients @N@"
 per_patient run_j1 "$build/twinsim run $work/rp1_trial_@N@.yaml -o $work/cg.db --force -q -j 1"
+python3 -c "print(f'rp1_twinsim / baseline instructions: {${per[rp1_twinsim]} / ${per[baseline]}:.3f}  (target <= 1.15)')"
 
 if [ "${DEBIAN:-0}" = 1 ]; then
   say "the baseline against Debian's libsundials-dev (apt-get install --no-install-recommends libsundials-dev)"
@@ -77,4 +82,5 @@ if [ "${DEBIAN:-0}" = 1 ]; then
     -n "baseline, -O3 CVODE" "$build/bench/rp1_baseline --params $params" \
     -n "baseline, Debian's libsundials" "$work/rp1_baseline_debian --params $params"
   per_patient baseline_debian "$work/rp1_baseline_debian --params $params --patients @N@"
+  python3 -c "print(f'Debian / -O3 instructions: {${per[baseline_debian]} / ${per[baseline]}:.2f}')"
 fi

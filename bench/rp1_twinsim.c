@@ -28,9 +28,10 @@ static void add(counters *c, long steps, long rhs, long jac, long sign) {
   c->steps += sign * steps, c->rhs += sign * rhs, c->jac += sign * jac;
 }
 
-/* The counters of the simulator's last segment (CVODE restarts them at each CVodeReInit). ts_sim_run adds them
- * once at its end and, when the next patient starts, once more to that patient's count (core/sim.c, add_counters
- * before the first CVodeReInit): main() checks for that and takes them off. */
+/* The counters of the simulator's last segment (CVODE restarts them at each CVodeReInit). Before commit 37ad09a
+ * ts_sim_run added them once at its end and once more to the next patient's count (core/sim.c, add_counters before
+ * the first CVodeReInit); main() checks whether that happens and then takes them off, so that the figures printed
+ * are right with either engine. */
 static counters last_segment(const ts_sim *sim) {
   counters c = {0, 0, 0};
   CVodeGetNumSteps(sim->cvode, &c.steps);
