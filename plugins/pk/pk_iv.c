@@ -56,21 +56,11 @@ static const ts_state oc_states[OC_N_STATES] = {
 };
 
 static const ts_output oc_outputs[OC_N_OUTPUTS] = {
-    [OC_C] = {.name = "C",
-              .unit = "mg/L",
-              .type = TS_REAL,
-              .direct_inputs = NULL,
-              .doc = "Concentration in the central compartment, A/V"},
+    PK_CONCENTRATION_OUTPUT("A", "V"),
 };
 
 static const ts_dose_target oc_dose_targets[] = {
-    {.name = "central",
-     .state = "A",
-     .unit = "mg",
-     .routes = TS_ROUTE_BOLUS | TS_ROUTE_INFUSION,
-     .bioavailability = NULL,
-     .lag_time = NULL,
-     .doc = "Intravenous dose into the central compartment (bolus: added to A; infusion: rate into dA/dt)"},
+    PK_IV_DOSE_TARGET("A"),
 };
 
 static int oc_init(void *instance, const ts_host *host, const double *params, double t0, double *y0) {
@@ -87,8 +77,8 @@ static int oc_compute_outputs(void *instance, const ts_eval *e) {
 
 static int oc_compute_derivatives(void *instance, const ts_eval *e) {
   (void)instance;
-  const double k = e->params[OC_CL] / e->params[OC_V]; /* elimination rate constant, 1/d */
-  e->derivatives[OC_A] = e->dose_rates[0] - k * e->states[OC_A];
+  pk_disposition(0, e->params, e->states, e->derivatives);
+  e->derivatives[OC_A] += e->dose_rates[0];
   return TS_OK;
 }
 
@@ -98,7 +88,7 @@ static int oc_jacobian(void *instance, const ts_eval *e, double *d_deriv_d_state
   (void)instance;
   (void)d_deriv_d_inputs;
   (void)d_out_d_inputs;
-  d_deriv_d_states[0] = -e->params[OC_CL] / e->params[OC_V];
+  pk_disposition_jacobian(0, e->params, d_deriv_d_states, OC_N_STATES, OC_A);
   d_out_d_states[0] = 1.0 / e->params[OC_V];
   return TS_OK;
 }
@@ -178,21 +168,11 @@ static const ts_state tc_states[TC_N_STATES] = {
 };
 
 static const ts_output tc_outputs[TC_N_OUTPUTS] = {
-    [TC_C] = {.name = "C",
-              .unit = "mg/L",
-              .type = TS_REAL,
-              .direct_inputs = NULL,
-              .doc = "Concentration in the central compartment, A1/V1"},
+    PK_CONCENTRATION_OUTPUT("A1", "V1"),
 };
 
 static const ts_dose_target tc_dose_targets[] = {
-    {.name = "central",
-     .state = "A1",
-     .unit = "mg",
-     .routes = TS_ROUTE_BOLUS | TS_ROUTE_INFUSION,
-     .bioavailability = NULL,
-     .lag_time = NULL,
-     .doc = "Intravenous dose into the central compartment (bolus: added to A1; infusion: rate into dA1/dt)"},
+    PK_IV_DOSE_TARGET("A1"),
 };
 
 static int tc_init(void *instance, const ts_host *host, const double *params, double t0, double *y0) {
@@ -210,13 +190,8 @@ static int tc_compute_outputs(void *instance, const ts_eval *e) {
 
 static int tc_compute_derivatives(void *instance, const ts_eval *e) {
   (void)instance;
-  const double *p = e->params;
-  const double a1 = e->states[TC_A1], a2 = e->states[TC_A2];
-  /* Net distribution flux central -> peripheral, mg/d. Computed once and used with opposite signs in both
-   * equations, so that with CL = 0 the two derivatives add up to Rin up to one rounding. */
-  const double flux = (p[TC_Q] / p[TC_V1]) * a1 - (p[TC_Q] / p[TC_V2]) * a2;
-  e->derivatives[TC_A1] = e->dose_rates[0] - (p[TC_CL] / p[TC_V1]) * a1 - flux;
-  e->derivatives[TC_A2] = flux;
+  pk_disposition(1, e->params, e->states, e->derivatives);
+  e->derivatives[TC_A1] += e->dose_rates[0];
   return TS_OK;
 }
 
@@ -226,14 +201,8 @@ static int tc_jacobian(void *instance, const ts_eval *e, double *d_deriv_d_state
   (void)instance;
   (void)d_deriv_d_inputs;
   (void)d_out_d_inputs;
-  const double *p = e->params;
-  const double k10 = p[TC_CL] / p[TC_V1], k12 = p[TC_Q] / p[TC_V1], k21 = p[TC_Q] / p[TC_V2];
-  double *J = d_deriv_d_states;
-  J[TC_A1 + TC_A1 * TC_N_STATES] = -(k10 + k12); /* d(dA1/dt)/dA1 */
-  J[TC_A2 + TC_A1 * TC_N_STATES] = k12;          /* d(dA2/dt)/dA1 */
-  J[TC_A1 + TC_A2 * TC_N_STATES] = k21;          /* d(dA1/dt)/dA2 */
-  J[TC_A2 + TC_A2 * TC_N_STATES] = -k21;         /* d(dA2/dt)/dA2 */
-  d_out_d_states[TC_C + TC_A1 * TC_N_OUTPUTS] = 1.0 / p[TC_V1];
+  pk_disposition_jacobian(1, e->params, d_deriv_d_states, TC_N_STATES, TC_A1);
+  d_out_d_states[TC_C + TC_A1 * TC_N_OUTPUTS] = 1.0 / e->params[TC_V1];
   d_out_d_states[TC_C + TC_A2 * TC_N_OUTPUTS] = 0.0;
   return TS_OK;
 }
@@ -335,21 +304,11 @@ static const ts_state thc_states[THC_N_STATES] = {
 };
 
 static const ts_output thc_outputs[THC_N_OUTPUTS] = {
-    [THC_C] = {.name = "C",
-               .unit = "mg/L",
-               .type = TS_REAL,
-               .direct_inputs = NULL,
-               .doc = "Concentration in the central compartment, A1/V1"},
+    PK_CONCENTRATION_OUTPUT("A1", "V1"),
 };
 
 static const ts_dose_target thc_dose_targets[] = {
-    {.name = "central",
-     .state = "A1",
-     .unit = "mg",
-     .routes = TS_ROUTE_BOLUS | TS_ROUTE_INFUSION,
-     .bioavailability = NULL,
-     .lag_time = NULL,
-     .doc = "Intravenous dose into the central compartment (bolus: added to A1; infusion: rate into dA1/dt)"},
+    PK_IV_DOSE_TARGET("A1"),
 };
 
 static int thc_init(void *instance, const ts_host *host, const double *params, double t0, double *y0) {

@@ -73,21 +73,11 @@ static const ts_state omm_states[OMM_N_STATES] = {
 };
 
 static const ts_output omm_outputs[OMM_N_OUTPUTS] = {
-    [OMM_C] = {.name = "C",
-               .unit = "mg/L",
-               .type = TS_REAL,
-               .direct_inputs = NULL,
-               .doc = "Concentration in the central compartment, A/V"},
+    PK_CONCENTRATION_OUTPUT("A", "V"),
 };
 
 static const ts_dose_target omm_dose_targets[] = {
-    {.name = "central",
-     .state = "A",
-     .unit = "mg",
-     .routes = TS_ROUTE_BOLUS | TS_ROUTE_INFUSION,
-     .bioavailability = NULL,
-     .lag_time = NULL,
-     .doc = "Intravenous dose into the central compartment (bolus: added to A; infusion: rate into dA/dt)"},
+    PK_IV_DOSE_TARGET("A"),
 };
 
 static int omm_init(void *instance, const ts_host *host, const double *params, double t0, double *y0) {
@@ -199,21 +189,11 @@ static const ts_state tmm_states[TMM_N_STATES] = {
 };
 
 static const ts_output tmm_outputs[TMM_N_OUTPUTS] = {
-    [TMM_C] = {.name = "C",
-               .unit = "mg/L",
-               .type = TS_REAL,
-               .direct_inputs = NULL,
-               .doc = "Concentration in the central compartment, A1/V1"},
+    PK_CONCENTRATION_OUTPUT("A1", "V1"),
 };
 
 static const ts_dose_target tmm_dose_targets[] = {
-    {.name = "central",
-     .state = "A1",
-     .unit = "mg",
-     .routes = TS_ROUTE_BOLUS | TS_ROUTE_INFUSION,
-     .bioavailability = NULL,
-     .lag_time = NULL,
-     .doc = "Intravenous dose into the central compartment (bolus: added to A1; infusion: rate into dA1/dt)"},
+    PK_IV_DOSE_TARGET("A1"),
 };
 
 static int tmm_init(void *instance, const ts_host *host, const double *params, double t0, double *y0) {

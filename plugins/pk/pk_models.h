@@ -23,6 +23,22 @@ extern PK_INTERNAL const ts_model pk_one_compartment_mm;     /* pk_mm.c */
 extern PK_INTERNAL const ts_model pk_two_compartment_mm;     /* pk_mm.c */
 extern PK_INTERNAL const ts_model pk_auc;                    /* pk_auc.c */
 
+/* The descriptors every model here repeats: the concentration output C = central/volume, and the intravenous dose
+ * target "central" (bolus added to the central amount, infusion a rate into its derivative). */
+#define PK_CONCENTRATION_OUTPUT(central, volume)                                                                       \
+  {                                                                                                                    \
+    .name = "C", .unit = "mg/L", .type = TS_REAL, .direct_inputs = NULL,                                               \
+    .doc = "Concentration in the central compartment, " central "/" volume                                             \
+  }
+
+#define PK_IV_DOSE_TARGET(central)                                                                                     \
+  {                                                                                                                    \
+    .name = "central", .state = central, .unit = "mg", .routes = TS_ROUTE_BOLUS | TS_ROUTE_INFUSION,                   \
+    .bioavailability = NULL, .lag_time = NULL,                                                                         \
+    .doc = "Intravenous dose into the central compartment (bolus: added to " central "; infusion: rate into d" central \
+           "/dt)"                                                                                                      \
+  }
+
 /*
  * Linear mammillary disposition: a central compartment (amount a[0], volume V1, clearance CL) exchanging with
  * n_periph peripheral compartments (amounts a[1 .. n_periph]) by inter-compartmental clearances Q_i:

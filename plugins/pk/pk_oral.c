@@ -124,15 +124,6 @@ static int oral_jacobian(int n_periph, const ts_eval *e, double *d_deriv_d_state
                            .doc = "Intravenous dose into the central compartment (no F, no lag)"}
 
 /* The single output, C = central amount / central volume. */
-#define ORAL_OUTPUTS(central, volume)                                                                                  \
-  {                                                                                                                    \
-    {.name = "C",                                                                                                      \
-     .unit = "mg/L",                                                                                                   \
-     .type = TS_REAL,                                                                                                  \
-     .direct_inputs = NULL,                                                                                            \
-     .doc = "Concentration in the central compartment, " central "/" volume},                                          \
-  }
-
 /* ---- one_compartment_oral ------------------------------------------------------------------------------------ */
 
 static const ts_param oc_oral_params[ORAL_N_PARAMS(0)] = {
@@ -161,7 +152,7 @@ static const ts_state oc_oral_states[ORAL_N_STATES(0)] = {
                  .doc = "Amount of drug in the central compartment; 0 at the start of every patient"},
 };
 
-static const ts_output oc_oral_outputs[] = ORAL_OUTPUTS("A", "V");
+static const ts_output oc_oral_outputs[] = {PK_CONCENTRATION_OUTPUT("A", "V")};
 static const ts_dose_target oc_oral_dose_targets[] = {ORAL_DOSE_TARGETS("A")};
 
 static int oc_oral_init(void *instance, const ts_host *host, const double *params, double t0, double *y0) {
@@ -253,7 +244,7 @@ static const ts_state tc_oral_states[ORAL_N_STATES(1)] = {
                      .doc = "Amount of drug in the peripheral compartment; 0 at the start of every patient"},
 };
 
-static const ts_output tc_oral_outputs[] = ORAL_OUTPUTS("A1", "V1");
+static const ts_output tc_oral_outputs[] = {PK_CONCENTRATION_OUTPUT("A1", "V1")};
 static const ts_dose_target tc_oral_dose_targets[] = {ORAL_DOSE_TARGETS("A1")};
 
 static int tc_oral_init(void *instance, const ts_host *host, const double *params, double t0, double *y0) {
@@ -363,7 +354,7 @@ static const ts_state thc_oral_states[ORAL_N_STATES(2)] = {
                      .doc = "Amount of drug in the second peripheral compartment; 0 at the start of every patient"},
 };
 
-static const ts_output thc_oral_outputs[] = ORAL_OUTPUTS("A1", "V1");
+static const ts_output thc_oral_outputs[] = {PK_CONCENTRATION_OUTPUT("A1", "V1")};
 static const ts_dose_target thc_oral_dose_targets[] = {ORAL_DOSE_TARGETS("A1")};
 
 static int thc_oral_init(void *instance, const ts_host *host, const double *params, double t0, double *y0) {
