@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "cli.h"
+#include "results_db.h"
 #include "strutil.h"
 
 /* The tables exported, in this order; trajectory is turned into long format. */
@@ -79,18 +80,6 @@ static void csv_column(FILE *f, sqlite3_stmt *st, int i) {
 }
 
 /* ---- database --------------------------------------------------------------------------------------------------- */
-
-static int table_exists(sqlite3 *db, const char *name) {
-  sqlite3_stmt *st;
-  int found = 0;
-  if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", -1, &st, NULL) ==
-      SQLITE_OK) {
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    found = sqlite3_step(st) == SQLITE_ROW;
-  }
-  sqlite3_finalize(st);
-  return found;
-}
 
 /* Appends s to the buffer (*buf, *len, *cap), as an SQL identifier in double quotes when `quoted`; returns 0, or -1
  * out of memory. */
@@ -239,7 +228,7 @@ static int64_t write_trajectory(export_ctx *c, FILE *f, int *step_rc) {
     free(unit), free(owned);
     goto done;
   }
-  if (table_exists(c->db, "signals") &&
+  if (ts_results_table_exists(c->db, "signals") &&
       sqlite3_prepare_v2(c->db, "SELECT unit FROM signals WHERE name = ?1", -1, &units, NULL) == SQLITE_OK) {
     for (int i = 0; i < n; i++) {
       sqlite3_bind_text(units, 1, sqlite3_column_name(st, i), -1, SQLITE_STATIC);
@@ -331,7 +320,7 @@ static int export_all(export_ctx *c, int force) {
   char *paths[N_TABLES] = {0};
   int present[N_TABLES] = {0}, rc = 0;
   for (size_t i = 0; i < N_TABLES && rc == 0; i++) {
-    present[i] = table_exists(c->db, tables[i]);
+    present[i] = ts_results_table_exists(c->db, tables[i]);
     if (!present[i])
       continue;
     paths[i] = file_path(c->dir, tables[i]);

@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "cli.h"
+#include "results_db.h"
 #include "stats.h"
 #include "strutil.h"
 #include "yaml_tree.h"
@@ -141,37 +142,12 @@ static int db_fail(summary_ctx *c, const char *what) {
   return ts_fail(&c->err, TS_E_IO, "%s: %s: %s", c->path, what, sqlite3_errmsg(c->db));
 }
 
-static int table_exists(sqlite3 *db, const char *name) {
-  sqlite3_stmt *st;
-  int found = 0;
-  if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", -1, &st, NULL) ==
-      SQLITE_OK) {
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    found = sqlite3_step(st) == SQLITE_ROW;
-  }
-  sqlite3_finalize(st);
-  return found;
-}
-
-/* The run table's value for key, newly allocated, or NULL. */
-static char *run_value(sqlite3 *db, const char *key) {
-  sqlite3_stmt *st;
-  char *v = NULL;
-  if (sqlite3_prepare_v2(db, "SELECT value FROM run WHERE key = ?1", -1, &st, NULL) == SQLITE_OK) {
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-      v = ts_strdup((const char *)sqlite3_column_text(st, 0));
-  }
-  sqlite3_finalize(st);
-  return v;
-}
-
 /* The arm names in the order of the scenario's `arms` list (from the scenario text stored with the run). Returns
  * the node list's length and sets *doc (to free); 0 when there is no such list. */
 static size_t scenario_arms(sqlite3 *db, ts_yaml_doc **doc, const ts_yaml_node **list) {
   *doc = NULL;
   *list = NULL;
-  char *text = run_value(db, "scenario_text");
+  char *text = ts_results_run_value(db, "scenario_text");
   if (!text)
     return 0;
   ts_error err;
@@ -613,13 +589,13 @@ static int summarize(summary_ctx *c, const char *reference) {
     memmove(&c->arms[1], &c->arms[0], r * sizeof *c->arms);
     c->arms[0] = first;
   }
-  c->has_endpoints = table_exists(c->db, "endpoints");
+  c->has_endpoints = ts_results_table_exists(c->db, "endpoints");
   for (size_t i = 0; c->has_endpoints && i < c->n_arms; i++)
     if (read_endpoints(c, &c->arms[i]) != 0)
       return -1;
   c->paired = is_paired(c);
 
-  char *scenario = run_value(c->db, "scenario_name"), *status = run_value(c->db, "status");
+  char *scenario = ts_results_run_value(c->db, "scenario_name"), *status = ts_results_run_value(c->db, "status");
   printf("twinsim summary: %s\n", c->path);
   printf("  scenario %s, run %s, %zu arm%s, %s\n", scenario ? scenario : "?", status ? status : "?", c->n_arms,
          c->n_arms == 1 ? "" : "s",
