@@ -63,7 +63,7 @@ struct ts_sim {
 
   /* CVODE's counters restart at every CVodeReInit: the patient's totals add up the segments. */
   long steps, rhs_evals, jac_evals;
-  int segment_open; /* a segment of this patient was integrated since the counters were last added */
+  int segment_open;  /* a segment of this patient was integrated since the counters were last added */
   double *values;    /* n_output_times * n_recorded */
   double *observed;  /* one per scheduled observation */
   const ts_arm *arm; /* the current patient's */
