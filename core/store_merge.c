@@ -10,8 +10,8 @@
 #include "store.h"
 
 /* The tables that hold patients; every other table describes the run and is the same in every shard. */
-static const char *const patient_tables[] = {"patients", "covariates", "parameters",   "trajectory",
-                                             "events",   "observations", "endpoints", "exposure"};
+static const char *const patient_tables[] = {"patients", "covariates",   "parameters", "trajectory",
+                                             "events",   "observations", "endpoints",  "exposure"};
 
 static int fail_sqlite(ts_error *err, sqlite3 *db, const char *path, const char *what) {
   return ts_fail(err, TS_E_IO, "%s: %s: %s", path, what, db ? sqlite3_errmsg(db) : "cannot open");
