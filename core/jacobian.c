@@ -131,7 +131,6 @@ static int assemble(ts_sim *s, double t, const double *y, double *J, size_t ld) 
     size_t ns = in->model->n_states, ni = in->model->n_inputs;
     if (ns == 0)
       continue;
-    ts_sim_gather_inputs(s, in);
     input_rows(s, in);
     blocks b;
     if ((rc = instance_blocks(s, i, t, &b)) != 0)

@@ -23,9 +23,11 @@
 
 /* ---- Right-hand side ---------------------------------------------------------------------------------------- */
 
-void ts_sim_gather_inputs(ts_sim *s, const ts_instance *in) {
+/* Fills the inputs of links [begin, end) from the bus. The links of a summing input follow each other, the first
+ * one setting it. */
+static inline void gather_links(ts_sim *s, size_t begin, size_t end) {
   const ts_link *links = s->sys->links;
-  for (uint32_t l = in->link_begin; l < in->link_end; l++) {
+  for (size_t l = begin; l < end; l++) {
     double v = s->bus[links[l].source] * links[l].factor;
     s->inputs[links[l].input] = links[l].accumulate ? s->inputs[links[l].input] + v : v;
   }
@@ -56,17 +58,23 @@ static int callback_status(ts_sim *s, size_t i, int rc, const char *callback, do
 int ts_sim_evaluate(ts_sim *s, double t, const double *y, double *ydot) {
   const ts_system *sys = s->sys;
   memcpy(s->bus, y, sys->n_states * sizeof *y);
+  /* A right-hand side needs only the wired outputs; samples, rules and the Jacobian read them all. */
+  const unsigned char *wanted = ydot ? sys->wired_outputs : NULL;
   for (size_t c = 0; c < sys->n_output_calls; c++) {
     uint32_t i = sys->output_calls[c];
     const ts_instance *in = &sys->inst[i];
     ts_eval *e = &s->ev[i];
-    ts_sim_gather_inputs(s, in);
+    if (in->outputs_read_inputs)
+      gather_links(s, in->link_begin, in->link_end);
     e->t = t;
     e->derivatives = NULL;
+    e->outputs_wanted = wanted ? wanted + in->output_offset : NULL;
     int rc = in->model->compute_outputs(s->instance[i], e);
     if (rc != TS_OK)
       return callback_status(s, i, rc, "compute_outputs", t);
   }
+  /* Every output is current: all inputs at once, in one pass over the links. */
+  gather_links(s, 0, sys->n_links);
   if (!ydot)
     return 0;
   for (size_t i = 0; i < sys->n_inst; i++) {
@@ -74,7 +82,6 @@ int ts_sim_evaluate(ts_sim *s, double t, const double *y, double *ydot) {
     if (in->model->n_states == 0)
       continue;
     ts_eval *e = &s->ev[i];
-    ts_sim_gather_inputs(s, in);
     e->t = t;
     e->derivatives = ydot + in->state_offset;
     int rc = in->model->compute_derivatives(s->instance[i], e);
@@ -438,8 +445,7 @@ static int run_steps(ts_sim *s, double t, double *y, int *changed) {
       continue;
     if (!evaluated && ts_sim_evaluate(s, t, y, NULL) != 0)
       return ts_sim_fail_patient(s, t, "computing outputs for a discrete step at t = %.9g d: %s", t, s->detail);
-    evaluated = 1;
-    ts_sim_gather_inputs(s, in);
+    evaluated = 1; /* outputs and inputs are current */
     ts_eval *e = &s->ev[i];
     e->t = t;
     e->derivatives = NULL;

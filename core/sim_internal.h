@@ -81,11 +81,9 @@ struct ts_sim {
   double *blocks;    /* the four blocks of one instance, sized for the largest */
 };
 
-/* Fills the instance's inputs from the bus, following its links. */
-void ts_sim_gather_inputs(ts_sim *s, const ts_instance *in);
-
-/* Computes every output at (t, y) into the bus, in dependency order; with ydot, also the derivatives.
- * Returns 0, 1 (recoverable) or -1, with s->detail saying what happened. */
+/* Computes the outputs at (t, y) into the bus, in dependency order, then every input; with ydot, also the
+ * derivatives. Without ydot every output is computed; with it, only the wired ones need be (plugins may skip the
+ * others: ts_eval.outputs_wanted). Returns 0, 1 (recoverable) or -1, with s->detail saying what happened. */
 int ts_sim_evaluate(ts_sim *s, double t, const double *y, double *ydot);
 
 /* Appends to the patient's event log (growing it when needed). -1 when out of memory. */

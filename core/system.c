@@ -23,6 +23,7 @@ void ts_system_free(ts_system *sys) {
   free(sys->links);
   free(sys->input_defaults);
   free(sys->output_calls);
+  free(sys->wired_outputs);
   free(sys->params);
   free(sys->atol);
   free(sys->recorded);

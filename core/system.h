@@ -45,7 +45,8 @@ typedef struct ts_instance {
   uint32_t param_offset;
   uint32_t dose_offset; /* first global dose target index */
   uint32_t link_begin, link_end;
-  double step_days; /* discrete step interval, 0 when the model has no step() */
+  double step_days;        /* discrete step interval, 0 when the model has no step() */
+  int outputs_read_inputs; /* some output lists direct_inputs: its inputs are gathered before compute_outputs() */
 } ts_instance;
 
 typedef enum ts_dose_scale {                   /* how a dose line's amount depends on the patient */
@@ -107,9 +108,11 @@ typedef struct ts_system {
   double *input_defaults; /* n_inputs: the value of each input before its links apply */
   uint32_t *output_calls; /* instances whose compute_outputs runs, in dependency order (one may appear twice) */
   size_t n_output_calls;
-  double *params;     /* n_params: the scenario's values, patient overrides applied, in declared units */
-  double *atol;       /* n_states, in each state's unit */
-  uint32_t *recorded; /* bus indices of the recorded signals */
+  unsigned char *wired_outputs; /* n_outputs: 1 where a link reads the output, 0 where only recording, rules or
+                                   observations do: what a right-hand side evaluation needs (ts_eval.outputs_wanted) */
+  double *params;               /* n_params: the scenario's values, patient overrides applied, in declared units */
+  double *atol;                 /* n_states, in each state's unit */
+  uint32_t *recorded;           /* bus indices of the recorded signals */
   size_t n_recorded;
   ts_arm *arms; /* at least one: the scenario's arms, or one called "default" with the top-level doses */
   size_t n_arms;

@@ -1,5 +1,5 @@
 /*
- * twinsim plugin ABI, version 1.0 — the whole contract between twinsim and a model plugin.
+ * twinsim plugin ABI, version 1.1 — the whole contract between twinsim and a model plugin.
  *
  * Copyright 2026 the twinsim authors. Licensed under the Apache License, Version 2.0.
  *
@@ -82,6 +82,11 @@
  *   version than its own (the plugin could rely on something the host does not know).
  * - Flag bits a host does not know are refused, never ignored.
  * - Strings in descriptors are UTF-8, NUL-terminated, and live as long as the library stays loaded.
+ *
+ * History:
+ *   1.0  the first stable version.
+ *   1.1  ts_eval.outputs_wanted and ts_output_wanted(): a model may skip outputs nobody reads in a right-hand side
+ *        evaluation. A 1.0 plugin loads and runs unchanged in a 1.1 host (it computes every output).
  */
 #ifndef TWINSIM_PLUGIN_H
 #define TWINSIM_PLUGIN_H
@@ -94,7 +99,7 @@ extern "C" {
 #endif
 
 #define TS_PLUGIN_ABI_MAJOR 1
-#define TS_PLUGIN_ABI_MINOR 0
+#define TS_PLUGIN_ABI_MINOR 1
 
 /* The entry symbol. Its name carries the major version; the host looks it up with dlsym(). */
 #define TS_PLUGIN_ENTRY      twinsim_plugin_v1
@@ -247,7 +252,20 @@ typedef struct ts_eval {
                                MAY be NULL when n_dose_targets is 0 */
   double *outputs;     /* n_outputs: written by compute_outputs(); read-only, and current, in compute_derivatives() */
   double *derivatives; /* n_states: written by compute_derivatives(); NULL in compute_outputs() */
+
+  /* (since 1.1) Which outputs the host reads from this compute_outputs() call: NULL means all of them; else
+   * n_outputs flags, and an output whose flag is 0 is read by nothing outside the model at this evaluation (no
+   * wire, in a right-hand side evaluation), so the model MAY leave it unwritten, e.g. skip an expensive cbrt() on
+   * every solver step. Outputs its own compute_derivatives() reads it MUST still write. Test with
+   * ts_output_wanted(). Only set in compute_outputs(); MAY be ignored (computing everything is always right). */
+  const unsigned char *outputs_wanted;
 } ts_eval;
+
+/* (since 1.1) 1 when the host reads output k of this evaluation, 0 when the model may skip it (ts_eval.outputs_wanted).
+ */
+static inline int ts_output_wanted(const ts_eval *e, uint32_t k) {
+  return e->outputs_wanted == NULL || e->outputs_wanted[k] != 0;
+}
 
 typedef struct ts_model ts_model;
 struct ts_model {

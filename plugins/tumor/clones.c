@@ -182,7 +182,8 @@ static int tc_compute_outputs(void *instance, const ts_eval *e) {
   const double volume = tumor_volume(n, e->params[TC_CELL_DENSITY]);
   e->outputs[TC_N] = n;
   e->outputs[TC_VOLUME] = volume;
-  e->outputs[TC_DIAMETER] = tumor_diameter(volume);
+  if (ts_output_wanted(e, TC_DIAMETER)) /* its cbrt is the dearest part of the outputs */
+    e->outputs[TC_DIAMETER] = tumor_diameter(volume);
   e->outputs[TC_RESISTANT_FRACTION] = n != 0.0 ? r / n : 0.0;
   return TS_OK;
 }
@@ -462,7 +463,8 @@ static int lv_compute_outputs(void *instance, const ts_eval *e) {
   const double volume = tumor_volume(n, e->params[LV_CELL_DENSITY]);
   e->outputs[LV_N] = n;
   e->outputs[LV_VOLUME] = volume;
-  e->outputs[LV_DIAMETER] = tumor_diameter(volume);
+  if (ts_output_wanted(e, LV_DIAMETER)) /* its cbrt is the dearest part of the outputs */
+    e->outputs[LV_DIAMETER] = tumor_diameter(volume);
   return TS_OK;
 }
 

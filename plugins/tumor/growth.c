@@ -116,7 +116,8 @@ static int growth_init(const growth_law *law, const double *params, double *y0) 
 static int growth_outputs_eval(const growth_law *law, const ts_eval *e) {
   const double volume = tumor_volume(e->states[GL_N], e->params[law->n_law_params + 1]);
   e->outputs[GL_VOLUME] = volume;
-  e->outputs[GL_DIAMETER] = tumor_diameter(volume);
+  if (ts_output_wanted(e, GL_DIAMETER)) /* its cbrt is the dearest part of the outputs */
+    e->outputs[GL_DIAMETER] = tumor_diameter(volume);
   return TS_OK;
 }
 

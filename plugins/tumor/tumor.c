@@ -137,8 +137,9 @@ static int gz_compute_outputs(void *instance, const ts_eval *e) {
   const double volume = e->states[GZ_N] / p[GZ_CELL_DENSITY];
   e->outputs[GZ_VOLUME] = volume;
   /* cbrt is defined for a (transiently) negative trial N, so outputs never fail; compute_derivatives() is the
-   * one to reject N <= 0. */
-  e->outputs[GZ_DIAMETER] = cbrt(6.0 * volume / TUMOR_PI);
+   * one to reject N <= 0. The cbrt is the dearest part of the outputs: skipped when nothing reads the diameter. */
+  if (ts_output_wanted(e, GZ_DIAMETER))
+    e->outputs[GZ_DIAMETER] = tumor_diameter(volume);
   e->outputs[GZ_DRUG_KILL] = drug_kill(p, effective_concentration(e->inputs[GZ_IN_C]));
   return TS_OK;
 }
