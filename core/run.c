@@ -417,13 +417,13 @@ static void *work(void *arg) {
 }
 
 /* Refuses a run whose results would not fit on the output's file system, with the estimate. The estimate counts
- * what SQLite stores per simulation: the trajectory rows (a REAL is 9 bytes with its header, plus the key columns
- * and B-tree overhead), parameters, events and observations. */
+ * what SQLite stores per simulation: the trajectory's vectors (8 bytes per time and per time and signal, plus the
+ * row, its key and the primary-key index), parameters, events and observations. */
 static int check_disk(const ts_loaded *l, const ts_run_options *opt, size_t simulations, ts_error *err) {
   const ts_system *sys = l->system;
-  double per_row = 9.0 * (double)sys->n_recorded + 40.0;
-  double per_sim = per_row * (double)l->scenario->n_output_times + 60.0 * (double)sys->n_params +
-                   80.0 * (double)ts_dose_event_capacity(sys) + 60.0 * (double)sys->trial->n_samples + 400.0;
+  double per_sim = 8.0 * (double)(sys->n_recorded + 1) * (double)l->scenario->n_output_times + 120.0 +
+                   60.0 * (double)sys->n_params + 80.0 * (double)ts_dose_event_capacity(sys) +
+                   60.0 * (double)sys->trial->n_samples + 400.0;
   double need = per_sim * (double)simulations;
   char dir[4096];
   snprintf(dir, sizeof dir, "%s", opt->output_path);

@@ -22,7 +22,9 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
-#define STORE_SCHEMA_VERSION  "2"
+#include "store_vec.h"
+
+#define STORE_SCHEMA_VERSION  TS_STORE_SCHEMA_VERSION
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 /* The files SQLite may keep beside the database. */
@@ -33,6 +35,8 @@ struct ts_store {
   sqlite3 *db;
   char *path;
   size_t n_signals;
+  unsigned char *vectors; /* one trajectory's time and signal vectors, encoded (vectors_cap bytes) */
+  size_t vectors_cap;
   sqlite3_stmt *begin, *commit, *rollback;
   sqlite3_stmt *put_patient, *put_param, *put_row, *put_event;
   sqlite3_stmt *put_covariate, *put_observation, *put_endpoints, *put_exposure;
@@ -191,7 +195,8 @@ static int check_run(const char *path, const ts_store_run *run, ts_error *err) {
     const char *name = run->signals[i].name;
     if (!name || !*name)
       return ts_fail(err, TS_E_INTERNAL, "%s: recorded signal %zu has no name", path, i);
-    if (sqlite3_stricmp(name, "patient_id") == 0 || sqlite3_stricmp(name, "time") == 0)
+    if (sqlite3_stricmp(name, "patient_id") == 0 || sqlite3_stricmp(name, "arm") == 0 ||
+        sqlite3_stricmp(name, "n_times") == 0 || sqlite3_stricmp(name, "time") == 0)
       return ts_fail(err, TS_E_INPUT,
                      "%s: a recorded signal may not be called '%s': the trajectory table has that "
                      "column already",
@@ -316,19 +321,21 @@ static int write_signals(ts_store *st, const ts_store_run *run, ts_error *err) {
   return rc == SQLITE_OK ? 0 : -1;
 }
 
-/* Creates `trajectory` (as create is 1) or prepares its insert (as create is 0). */
+/* Creates `trajectory` (as create is 1) or prepares its insert (as create is 0): one row per (patient, arm), its
+ * times and each signal's values as vectors (store_vec.h). A rowid table, unlike the others: its rows are large. */
 static int trajectory_sql(ts_store *st, const ts_store_run *run, int create, ts_error *err) {
   sql_buf b = {0};
   if (create) {
-    buf_str(&b, "CREATE TABLE trajectory (" PATIENT_KEY "time REAL NOT NULL");
+    buf_str(&b, "CREATE TABLE trajectory (" PATIENT_KEY "n_times INTEGER NOT NULL CHECK (n_times >= 0), "
+                "time BLOB NOT NULL CHECK (length(time) = 8 * n_times)");
     for (size_t j = 0; j < run->n_signals; j++) {
       buf_str(&b, ", ");
       buf_ident(&b, run->signals[j].name);
-      buf_str(&b, " REAL");
+      buf_str(&b, " BLOB");
     }
-    buf_str(&b, ", PRIMARY KEY (patient_id, arm, time)) WITHOUT ROWID");
+    buf_str(&b, ", PRIMARY KEY (patient_id, arm))");
   } else {
-    buf_str(&b, "INSERT INTO trajectory VALUES (?, ?, ?");
+    buf_str(&b, "INSERT INTO trajectory VALUES (?, ?, ?, ?");
     for (size_t j = 0; j < run->n_signals; j++)
       buf_str(&b, ", ?");
     buf_str(&b, ")");
@@ -388,9 +395,9 @@ static int build(ts_store *st, const ts_store_run *run, ts_error *err) {
   int max_columns = sqlite3_limit(st->db, SQLITE_LIMIT_COLUMN, -1);
   int max_vars = sqlite3_limit(st->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
   int limit = max_columns < max_vars ? max_columns : max_vars;
-  if (run->n_signals > (size_t)limit - 2)
+  if (run->n_signals > (size_t)limit - 4)
     return ts_fail(err, TS_E_INPUT, "%s: %zu recorded signals are too many: this SQLite allows at most %d", st->path,
-                   run->n_signals, limit - 2);
+                   run->n_signals, limit - 4);
   sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
   /* Best effort: where WAL cannot be had (a VFS without shared memory) the rollback journal stays, as safe and
    * only slower (an fsync per patient). */
@@ -438,6 +445,7 @@ static int close_db(ts_store *st) {
 }
 
 static void free_store(ts_store *st) {
+  free(st->vectors);
   free(st->path);
   free(st);
 }
@@ -635,11 +643,37 @@ static int put_param(sqlite3_stmt *s, const ts_store_param *q) {
   return rc == SQLITE_OK ? run_stmt(s) : rc;
 }
 
-static int put_row(sqlite3_stmt *s, double time, const double *row, size_t n) {
-  int rc = bind_real(s, 3, time);
-  for (size_t j = 0; j < n && rc == SQLITE_OK; j++)
-    rc = bind_real(s, (int)j + 4, row[j]);
+/* The trajectory's row: n_times, then the times and each signal's column of p->values as vectors, encoded into
+ * st->vectors (which the statement points into until release_statements). */
+static int put_trajectory(ts_store *st, const ts_store_patient *p) {
+  size_t n = p->n_times, bytes = n * TS_VEC_BYTES, need = bytes * (st->n_signals + 1);
+  if (need > st->vectors_cap) {
+    unsigned char *v = realloc(st->vectors, need);
+    if (!v)
+      return SQLITE_NOMEM;
+    st->vectors = v;
+    st->vectors_cap = need;
+  }
+  sqlite3_stmt *s = st->put_row;
+  int rc = sqlite3_bind_int64(s, 3, (sqlite3_int64)n);
+  unsigned char *at = st->vectors;
+  for (size_t j = 0; j <= st->n_signals && rc == SQLITE_OK; j++, at += bytes) {
+    if (j == 0)
+      ts_vec_encode(at, p->times, n, 1);
+    else
+      ts_vec_encode(at, p->values + (j - 1), n, st->n_signals);
+    /* a zero-length BLOB, not NULL, for a patient that failed before its first output */
+    rc = sqlite3_bind_blob64(s, 4 + (int)j, n ? (const void *)at : "", bytes, SQLITE_STATIC);
+  }
   return rc == SQLITE_OK ? run_stmt(s) : rc;
+}
+
+/* The index of the first time that is not after the one before it (NaN included), or n when they increase. */
+static size_t first_unordered_time(const double *times, size_t n) {
+  for (size_t i = 1; i < n; i++)
+    if (!(times[i] > times[i - 1]))
+      return i;
+  return n;
 }
 
 static int put_event(sqlite3_stmt *s, size_t seq, const ts_store_event *e) {
@@ -751,6 +785,13 @@ int ts_store_write_patient(ts_store *st, const ts_store_patient *p, ts_error *er
       (p->n_times && (!p->times || (st->n_signals && !p->values))) || (p->n_covariates && !p->covariates) ||
       (p->n_observations && !p->observations) || (p->n_exposures && !p->exposures))
     return ts_fail(err, TS_E_INTERNAL, "%s: patient %lld: a NULL array with a non-zero count", st->path, id);
+  /* No key covers the times (they are one vector): a repeated or decreasing time is refused here, before writing. */
+  size_t bad = first_unordered_time(p->times, p->n_times);
+  if (bad < p->n_times)
+    return ts_fail(err, TS_E_INPUT,
+                   "%s: patient %lld: trajectory row %zu of %zu (time %.17g d) is not after the one "
+                   "before it (%.17g d)",
+                   st->path, id, bad + 1, p->n_times, p->times[bad], p->times[bad - 1]);
 
   /* where names the part being written, for the message */
   char where[160] = "cannot start its transaction";
@@ -764,9 +805,7 @@ int ts_store_write_patient(ts_store *st, const ts_store_patient *p, ts_error *er
            snprintf(where, sizeof where, "parameter %zu of %zu (%s.%s)", i + 1, p->n_params,
                     p->params[i].instance ? p->params[i].instance : "(null)",
                     p->params[i].name ? p->params[i].name : "(null)"));
-  PUT_ROWS(st->put_row, p->n_times, "trajectory",
-           put_row(st->put_row, p->times[i], st->n_signals ? p->values + i * st->n_signals : NULL, st->n_signals),
-           snprintf(where, sizeof where, "trajectory row %zu of %zu (time %.17g d)", i + 1, p->n_times, p->times[i]));
+  PUT_ROWS(st->put_row, 1u, "trajectory", put_trajectory(st, p), (void)0);
   PUT_ROWS(st->put_event, p->n_events, "events", put_event(st->put_event, i, &p->events[i]),
            snprintf(where, sizeof where, "event %zu of %zu (%s at time %.17g d)", i + 1, p->n_events,
                     p->events[i].kind ? p->events[i].kind : "(null)", p->events[i].time));

@@ -2,13 +2,15 @@
  *
  * One file per run. Run metadata is written when the store is created; each patient is then written in one
  * transaction (its row, parameters, trajectory and event log together), so a failed or interrupted run never
- * leaves a half-written patient. The trajectory table is wide: one row per (patient, time) and one REAL column
- * per recorded signal, named like the signal ("pk.C"), so that `SELECT * FROM trajectory` is a data frame.
+ * leaves a half-written patient. The trajectory table has one row per (patient, arm): its number of output times,
+ * the times and one column per recorded signal, named like the signal ("pk.C"), each a vector of binary64 values
+ * (store_vec.h), so that `SELECT * FROM trajectory` gives one row per simulation and a store costs one B-tree insert
+ * per simulation rather than one per output time.
  *
  * A ts_store is used by one thread at a time (callers serialize). No function keeps a pointer to what it is
- * given once it returns. Failures: TS_E_INPUT for data the schema refuses (a repeated patient id or time, a
- * recorded signal called like another), TS_E_IO for the file system or SQLite, TS_E_NOMEM, and TS_E_INTERNAL for
- * a NULL where the API needs a value. */
+ * given once it returns. Failures: TS_E_INPUT for data the schema refuses (a repeated patient id, a time not after
+ * the one before it, a recorded signal called like another), TS_E_IO for the file system or SQLite, TS_E_NOMEM, and
+ * TS_E_INTERNAL for a NULL where the API needs a value. */
 #ifndef TWINSIM_CORE_STORE_H
 #define TWINSIM_CORE_STORE_H
 
@@ -16,6 +18,9 @@
 #include <stdint.h>
 
 #include "error.h"
+
+/* The results schema written (run.schema_version); 3: trajectories as vectors. Readers and --resume check it. */
+#define TS_STORE_SCHEMA_VERSION "3"
 
 typedef struct ts_store ts_store;
 
@@ -33,7 +38,7 @@ typedef struct ts_store_model { /* one row of the `models` table: a plugin insta
   const char *model_version;
 } ts_store_model;
 
-typedef struct ts_store_signal { /* one recorded signal = one column of `trajectory` */
+typedef struct ts_store_signal { /* one recorded signal = one vector column of `trajectory` */
   const char *name;              /* qualified, "pk.C" */
   const char *unit;
   const char *kind; /* "state" or "output" */
@@ -50,7 +55,8 @@ typedef struct ts_store_run {
   const ts_store_model *models;
   size_t n_models;
   const ts_store_signal *signals; /* in the column order of ts_store_patient.values; names must differ ignoring
-                                     ASCII case (SQLite's column names do) and may not be patient_id or time */
+                                     ASCII case (SQLite's column names do) and may not be patient_id, arm,
+                                     n_times or time */
   size_t n_signals;
 } ts_store_run;
 
@@ -114,9 +120,9 @@ typedef struct ts_store_patient {
   const char *failure_message; /* when failed (ignored otherwise) */
   const ts_store_param *params;
   size_t n_params;
-  size_t n_times;               /* rows of the trajectory (may be fewer than planned when failed) */
-  const double *times;          /* n_times, d */
-  const double *values;         /* n_times * n_signals, row-major: values[i * n_signals + j]; NAN is stored as NULL */
+  size_t n_times;               /* output times of the trajectory (may be fewer than planned when failed) */
+  const double *times;          /* n_times, d, each after the one before */
+  const double *values;         /* n_times * n_signals, row-major: values[i * n_signals + j]; NAN stays NAN */
   const ts_store_event *events; /* in log order (stored with seq 0, 1, ...) */
   size_t n_events;
   const ts_store_covariate *covariates;
@@ -159,7 +165,7 @@ int ts_store_resume(const char *path, const ts_store_run *run, ts_store **out, t
  * unfinished or of another scenario, or out exists (unless replace). On failure nothing is left at out. */
 int ts_store_merge(const char *out, const char *const *inputs, size_t n, int replace, ts_error *err);
 
-/* The number of recorded signals (trajectory columns) of the store. */
+/* The number of recorded signals (trajectory vector columns) of the store. */
 size_t ts_store_signal_count(const ts_store *st);
 
 /* Calls each(ctx, patient_id, arm) for every (patient, arm) in the database (to resume a run). */

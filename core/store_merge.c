@@ -1,5 +1,7 @@
 /* Merging the shards of a run (`twinsim run --shard k/N`) into one database equal to an unsharded run's: the
- * per-patient tables of every shard, the run's metadata of the first without its shard mark. See store.h. */
+ * per-patient tables of every shard, the run's metadata of the first without its shard mark. See store.h. Rows are
+ * copied verbatim in SQL (the trajectory's vectors included), so nothing here knows their layout; shards of another
+ * results schema are refused. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +54,14 @@ static int check_shards(sqlite3 *db, const char *const *inputs, size_t n, ts_err
       break;
     }
     seen_count++;
+    read_key(db, key, "schema_version", value, sizeof value);
+    if (strcmp(value, TS_STORE_SCHEMA_VERSION) != 0) {
+      rc = ts_fail(err, TS_E_INPUT,
+                   "%s: written by another version of twinsim (results schema %s, this one %s); merge it with the "
+                   "twinsim that wrote it",
+                   inputs[i], *value ? value : "(none)", TS_STORE_SCHEMA_VERSION);
+      break;
+    }
     read_key(db, key, "status", value, sizeof value);
     if (strcmp(value, "complete") != 0) {
       rc = ts_fail(err, TS_E_INPUT, "%s: shard %u/%u is not complete (status '%s'); finish it with --resume first",

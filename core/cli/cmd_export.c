@@ -1,8 +1,9 @@
 /* twinsim export DB --csv DIR [--force]: the tables of a results database as CSV files (RFC 4180), one per table,
  * for tools that do not read SQLite.
  *
- * Files: trajectory.csv in long format (patient_id, arm, time, signal, value, unit: one line per trajectory row and
- * recorded signal, signals in column order), and endpoints, exposure, events, observations, summary (when the
+ * Files: trajectory.csv in long format (patient_id, arm, time, signal, value, unit: one line per output time and
+ * recorded signal, signals in column order, a NaN value as an empty field; read through results_db.c, which decodes
+ * the trajectory's vectors), and endpoints, exposure, events, observations, summary (when the
  * database has one), patients, parameters and covariates with the columns of their tables. Rows are in primary-key
  * order (summary: in the order `twinsim summary` wrote them). RFC 4180: a header line, records ended by CRLF, a field
  * quoted when it holds a comma, a double quote, CR or LF, with its quotes doubled. A NULL is an empty field; an empty
@@ -14,6 +15,7 @@
  * written before the failure stays), 3 out of memory. */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,77 +205,90 @@ static int64_t write_rows(FILE *f, sqlite3_stmt *st, int *step_rc) {
   return rows;
 }
 
-/* The trajectory in long format: for each row (patient_id, arm, time) one line per signal column. */
+/* The trajectory in long format, one line per (patient, arm, time, signal), read through results_db.c. */
+typedef struct long_csv {
+  FILE *f;
+  const char *const *names, *const *units;
+  int64_t rows;
+} long_csv;
+
+static int write_simulation(void *ctx, int64_t patient_id, const char *arm, const double *time,
+                            const double *const *value, size_t n_signals, size_t n) {
+  long_csv *c = ctx;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < n_signals; j++) {
+      fprintf(c->f, "%" PRId64 ",", patient_id);
+      csv_text(c->f, arm, strlen(arm));
+      fputc(',', c->f);
+      csv_real(c->f, time[i]);
+      fputc(',', c->f);
+      csv_text(c->f, c->names[j], strlen(c->names[j]));
+      fputc(',', c->f);
+      if (!isnan(value[j][i])) /* NaN: an empty field, as a NULL */
+        csv_real(c->f, value[j][i]);
+      fputc(',', c->f);
+      if (*c->units[j])
+        csv_text(c->f, c->units[j], strlen(c->units[j]));
+      fputs("\r\n", c->f);
+      c->rows++;
+    }
+  return 0;
+}
+
+/* Writes trajectory.csv: the signals in column order, each with its unit (empty when unknown). */
 static int64_t write_trajectory(export_ctx *c, FILE *f, int *step_rc) {
-  char *sql = select_sql(c->db, "trajectory");
-  sqlite3_stmt *st = NULL, *units = NULL;
+  sqlite3_stmt *st = NULL;
+  size_t n = 0, cap = 0;
+  char **names = NULL, **units = NULL;
   int64_t rows = -1;
   *step_rc = SQLITE_NOMEM;
-  if (!sql || sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-    goto done;
-  int n = sqlite3_column_count(st), id_col = -1, arm_col = -1, time_col = -1;
-  for (int i = 0; i < n; i++) {
-    const char *name = sqlite3_column_name(st, i);
-    if (strcmp(name, "patient_id") == 0)
-      id_col = i;
-    else if (strcmp(name, "arm") == 0)
-      arm_col = i;
-    else if (strcmp(name, "time") == 0)
-      time_col = i;
-  }
-  /* the unit of each signal column, from `signals` (empty when unknown) */
-  const char **unit = calloc((size_t)n + 1, sizeof *unit);
-  char **owned = calloc((size_t)n + 1, sizeof *owned);
-  if (!unit || !owned) {
-    free(unit), free(owned);
+  if (sqlite3_prepare_v2(c->db, "SELECT name, unit FROM signals ORDER BY column_index", -1, &st, NULL) != SQLITE_OK) {
+    *step_rc = SQLITE_ERROR;
     goto done;
   }
-  if (ts_results_table_exists(c->db, "signals") &&
-      sqlite3_prepare_v2(c->db, "SELECT unit FROM signals WHERE name = ?1", -1, &units, NULL) == SQLITE_OK) {
-    for (int i = 0; i < n; i++) {
-      sqlite3_bind_text(units, 1, sqlite3_column_name(st, i), -1, SQLITE_STATIC);
-      if (sqlite3_step(units) == SQLITE_ROW && sqlite3_column_text(units, 0))
-        unit[i] = owned[i] = ts_strdup((const char *)sqlite3_column_text(units, 0));
-      sqlite3_reset(units);
-    }
-  }
-  fputs("patient_id,arm,time,signal,value,unit\r\n", f);
-  rows = 0;
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    for (int i = 0; i < n; i++) {
-      if (i == id_col || i == arm_col || i == time_col)
-        continue;
-      if (id_col >= 0)
-        csv_column(f, st, id_col);
-      fputc(',', f);
-      if (arm_col >= 0)
-        csv_column(f, st, arm_col);
-      fputc(',', f);
-      if (time_col >= 0)
-        csv_column(f, st, time_col);
-      fputc(',', f);
-      const char *name = sqlite3_column_name(st, i);
-      csv_text(f, name, strlen(name));
-      fputc(',', f);
-      csv_column(f, st, i);
-      fputc(',', f);
-      const char *u = unit[i] ? unit[i] : "";
-      if (*u)
-        csv_text(f, u, strlen(u));
-      fputs("\r\n", f);
-      rows++;
+    if (n == cap) {
+      cap = cap ? 2 * cap : 16;
+      char **nn = realloc(names, cap * sizeof *nn);
+      if (nn)
+        names = nn;
+      char **uu = realloc(units, cap * sizeof *uu);
+      if (uu)
+        units = uu;
+      if (!nn || !uu)
+        goto done;
     }
+    const char *unit = (const char *)sqlite3_column_text(st, 1);
+    names[n] = ts_strdup((const char *)sqlite3_column_text(st, 0));
+    units[n] = ts_strdup(unit ? unit : "");
+    n++;
+    if (!names[n - 1] || !units[n - 1])
+      goto done;
   }
-  *step_rc = rc;
-  for (int i = 0; i < n; i++)
-    free(owned[i]);
-  free(owned);
-  free(unit);
+  if (rc != SQLITE_DONE) {
+    *step_rc = rc;
+    goto done;
+  }
+  fputs("patient_id,arm,time,signal,value,unit\r\n", f);
+  long_csv out = {.f = f, .names = (const char *const *)names, .units = (const char *const *)units};
+  char err[512];
+  if (ts_results_each_simulation(c->db, (const char *const *)names, n, NULL, write_simulation, &out, err, sizeof err) !=
+      0) {
+    ts_fail(&c->err, TS_E_IO, "%s: reading table trajectory: %s", c->db_path, err);
+    *step_rc = SQLITE_ABORT; /* the message is set */
+    goto done;
+  }
+  rows = out.rows;
+  *step_rc = SQLITE_DONE;
 done:
-  sqlite3_finalize(units);
   sqlite3_finalize(st);
-  free(sql);
+  for (size_t j = 0; j < n; j++) {
+    free(names[j]);
+    free(units[j]);
+  }
+  free(names);
+  free(units);
   return rows;
 }
 
@@ -302,7 +317,9 @@ static int export_table(export_ctx *c, const char *table, const char *path) {
   if (fclose(f) != 0)
     write_failed = 1;
   int rc = 0;
-  if (step_rc == SQLITE_NOMEM && rows < 0)
+  if (step_rc == SQLITE_ABORT) /* the trajectory reader's message is in c->err */
+    rc = -1;
+  else if (step_rc == SQLITE_NOMEM && rows < 0)
     rc = ts_fail(&c->err, TS_E_NOMEM, "out of memory");
   else if (rows < 0 || step_rc != SQLITE_DONE)
     rc = ts_fail(&c->err, TS_E_IO, "%s: reading table %s: %s", c->db_path, table, sqlite3_errmsg(c->db));

@@ -1,12 +1,13 @@
 /* Read-only queries on a results database (see results_db.h). */
 #include "results_db.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store.h"
+#include "store_vec.h"
 #include "strutil.h"
 
 int ts_results_table_exists(sqlite3 *db, const char *name) {
@@ -46,7 +47,7 @@ static int fail(char *err, size_t cap, const char *fmt, ...) {
   return -1;
 }
 
-/* "SELECT patient_id, arm, time, "s1", ... FROM trajectory [WHERE arm = ?1] ORDER BY patient_id, arm, time", with
+/* "SELECT patient_id, arm, n_times, time, "s1", ... FROM trajectory [WHERE arm = ?1] ORDER BY patient_id, arm", with
  * each name as a quoted identifier, or NULL when out of memory. */
 static char *trajectory_sql(const char *const *signals, size_t n_signals, int one_arm) {
   size_t cap = 160;
@@ -55,7 +56,7 @@ static char *trajectory_sql(const char *const *signals, size_t n_signals, int on
   char *sql = malloc(cap), *p = sql;
   if (!sql)
     return NULL;
-  p += sprintf(p, "SELECT patient_id, arm, time");
+  p += sprintf(p, "SELECT patient_id, arm, n_times, time");
   for (size_t j = 0; j < n_signals; j++) {
     *p++ = ',', *p++ = ' ', *p++ = '"';
     for (const char *s = signals[j]; *s; s++) {
@@ -65,32 +66,52 @@ static char *trajectory_sql(const char *const *signals, size_t n_signals, int on
     }
     *p++ = '"';
   }
-  sprintf(p, " FROM trajectory%s ORDER BY patient_id, arm, time", one_arm ? " WHERE arm = ?1" : "");
+  sprintf(p, " FROM trajectory%s ORDER BY patient_id, arm", one_arm ? " WHERE arm = ?1" : "");
   return sql;
 }
 
-/* The values of one (patient, arm) being gathered: n of cap entries per column. */
-typedef struct gathered {
-  size_t n_signals, n, cap;
-  double *time;
-  double **value;
-  int64_t patient_id;
-  char *arm;
-} gathered;
-
-static int grow(gathered *g) {
-  size_t cap = g->cap ? 2 * g->cap : 512;
-  double *time = realloc(g->time, cap * sizeof *time);
-  if (!time)
-    return -1;
-  g->time = time;
-  for (size_t j = 0; j < g->n_signals; j++) {
-    double *v = realloc(g->value[j], cap * sizeof *v);
-    if (!v)
-      return -1;
-    g->value[j] = v;
+/* Refuses what is not a results database of the schema this reader knows, or lacks one of the signals. */
+static int check_database(sqlite3 *db, const char *const *signals, size_t n_signals, char *err, size_t err_cap) {
+  char *version = ts_results_run_value(db, "schema_version");
+  int rc = 0;
+  if (!version)
+    rc = fail(err, err_cap, "not a twinsim results database (no schema_version in a table run)");
+  else if (strcmp(version, TS_STORE_SCHEMA_VERSION) != 0)
+    rc = fail(err, err_cap,
+              "results schema %s: written by another version of twinsim; this one reads schema %s (trajectories "
+              "as vectors)",
+              version, TS_STORE_SCHEMA_VERSION);
+  free(version);
+  sqlite3_stmt *known = NULL;
+  if (rc == 0 && sqlite3_prepare_v2(db, "SELECT 1 FROM signals WHERE name = ?1", -1, &known, NULL) != SQLITE_OK)
+    rc = fail(err, err_cap, "cannot read the recorded signals: %s", sqlite3_errmsg(db));
+  for (size_t j = 0; rc == 0 && j < n_signals; j++) {
+    sqlite3_bind_text(known, 1, signals[j], -1, SQLITE_STATIC);
+    if (sqlite3_step(known) != SQLITE_ROW)
+      rc = fail(err, err_cap, "signal '%s' is not recorded in this database (see its table signals)", signals[j]);
+    sqlite3_reset(known);
   }
-  g->cap = cap;
+  sqlite3_finalize(known);
+  return rc;
+}
+
+/* Room for n values of the time and of each signal: one block, time first. */
+typedef struct vectors {
+  size_t n_signals, cap;
+  double *block;
+  const double **value; /* n_signals pointers into block */
+} vectors;
+
+static int reserve(vectors *v, size_t n) {
+  if (n <= v->cap && v->block)
+    return 0;
+  double *block = realloc(v->block, (n + 1) * (v->n_signals + 1) * sizeof *block);
+  if (!block)
+    return -1;
+  v->block = block;
+  v->cap = n;
+  for (size_t j = 0; j < v->n_signals; j++)
+    v->value[j] = block + (j + 1) * (n + 1);
   return 0;
 }
 
@@ -98,23 +119,13 @@ int ts_results_each_simulation(sqlite3 *db, const char *const *signals, size_t n
                                ts_results_simulation_fn each, void *ctx, char *err, size_t err_cap) {
   if (err && err_cap)
     err[0] = '\0';
-  sqlite3_stmt *known = NULL, *st = NULL;
-  if (sqlite3_prepare_v2(db, "SELECT 1 FROM signals WHERE name = ?1", -1, &known, NULL) != SQLITE_OK)
-    return fail(err, err_cap, "cannot read the recorded signals: %s", sqlite3_errmsg(db));
-  for (size_t j = 0; j < n_signals; j++) {
-    sqlite3_bind_text(known, 1, signals[j], -1, SQLITE_STATIC);
-    int found = sqlite3_step(known) == SQLITE_ROW;
-    sqlite3_reset(known);
-    if (!found) {
-      sqlite3_finalize(known);
-      return fail(err, err_cap, "signal '%s' is not recorded in this database (see its table signals)", signals[j]);
-    }
-  }
-  sqlite3_finalize(known);
-  gathered g = {.n_signals = n_signals, .value = calloc(n_signals + 1, sizeof *g.value)};
+  if (check_database(db, signals, n_signals, err, err_cap) != 0)
+    return -1;
+  vectors v = {.n_signals = n_signals, .value = calloc(n_signals + 1, sizeof *v.value)};
   char *sql = trajectory_sql(signals, n_signals, arm != NULL);
-  int rc = 0, step;
-  if (!g.value || !sql) {
+  sqlite3_stmt *st = NULL;
+  int rc = 0, step = SQLITE_DONE;
+  if (!v.value || !sql) {
     rc = fail(err, err_cap, "out of memory");
     goto done;
   }
@@ -124,46 +135,39 @@ int ts_results_each_simulation(sqlite3 *db, const char *const *signals, size_t n
   }
   if (arm)
     sqlite3_bind_text(st, 1, arm, -1, SQLITE_STATIC);
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    int64_t id = sqlite3_column_int64(st, 0);
+  while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    int64_t id = sqlite3_column_int64(st, 0), n = sqlite3_column_int64(st, 2);
     const char *row_arm = (const char *)sqlite3_column_text(st, 1);
-    if (!row_arm)
-      row_arm = "";
-    if (g.n > 0 && (id != g.patient_id || strcmp(row_arm, g.arm) != 0)) {
-      if ((rc = each(ctx, g.patient_id, g.arm, g.time, (const double *const *)g.value, n_signals, g.n)) != 0)
-        goto done;
-      g.n = 0;
+    if (n < 0 || (uint64_t)n > SIZE_MAX / TS_VEC_BYTES / (n_signals + 2)) {
+      rc = fail(err, err_cap, "trajectory of patient %lld, arm %s: n_times %lld is not a count", (long long)id,
+                row_arm ? row_arm : "(null)", (long long)n);
+      break;
     }
-    if (g.n == 0) {
-      free(g.arm);
-      g.patient_id = id;
-      if (!(g.arm = ts_strdup(row_arm))) {
-        rc = fail(err, err_cap, "out of memory");
-        goto done;
-      }
-    }
-    if (g.n == g.cap && grow(&g) != 0) {
+    if (reserve(&v, (size_t)n) != 0) {
       rc = fail(err, err_cap, "out of memory");
-      goto done;
+      break;
     }
-    g.time[g.n] = sqlite3_column_double(st, 2);
-    for (size_t j = 0; j < n_signals; j++)
-      g.value[j][g.n] =
-          sqlite3_column_type(st, 3 + (int)j) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 3 + (int)j);
-    g.n++;
+    /* column 3 is the time, 4 + j signal j; each must hold n values */
+    for (size_t j = 0; rc == 0 && j <= n_signals; j++) {
+      int col = 3 + (int)j;
+      const void *bytes = sqlite3_column_blob(st, col);
+      size_t len = (size_t)sqlite3_column_bytes(st, col);
+      if (len != (size_t)n * TS_VEC_BYTES || (n > 0 && !bytes))
+        rc = fail(err, err_cap, "trajectory of patient %lld, arm %s: %s holds %zu bytes, not %lld values of 8",
+                  (long long)id, row_arm ? row_arm : "(null)", j ? signals[j - 1] : "time", len, (long long)n);
+      else
+        ts_vec_decode(j ? v.block + j * (v.cap + 1) : v.block, bytes, (size_t)n);
+    }
+    if (rc == 0)
+      rc = each(ctx, id, row_arm ? row_arm : "", v.block, v.value, n_signals, (size_t)n);
   }
-  if (step != SQLITE_DONE)
+  if (rc == 0 && step != SQLITE_DONE)
     rc = fail(err, err_cap, "cannot read the trajectory: %s", sqlite3_errmsg(db));
-  else if (g.n > 0)
-    rc = each(ctx, g.patient_id, g.arm, g.time, (const double *const *)g.value, n_signals, g.n);
 done:
   sqlite3_finalize(st);
   free(sql);
-  for (size_t j = 0; g.value && j < n_signals; j++)
-    free(g.value[j]);
-  free(g.value);
-  free(g.time);
-  free(g.arm);
+  free(v.value);
+  free(v.block);
   return rc;
 }
 

@@ -159,7 +159,35 @@ static void test_stop_and_errors(void **state) {
   const char *empty = ts_test_path("results-db-empty", "db");
   assert_int_equal(sqlite3_open(empty, &db), SQLITE_OK);
   assert_int_equal(ts_results_each_trajectory(db, "pk.C", NULL, check_one, &never, err, sizeof err), -1);
-  assert_true(strlen(err) > 0);
+  assert_non_null(strstr(err, "not a twinsim results database"));
+  /* a database of results schema 2 (one row per time) is refused by name */
+  assert_int_equal(sqlite3_exec(db,
+                                "CREATE TABLE run (key TEXT PRIMARY KEY, value TEXT); "
+                                "INSERT INTO run VALUES ('schema_version', '2')",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  assert_int_equal(ts_results_each_trajectory(db, "pk.C", NULL, check_one, &never, err, sizeof err), -1);
+  assert_non_null(strstr(err, "results schema 2"));
+  assert_int_equal(never.calls, 0);
+  sqlite3_close(db);
+}
+
+/* A vector whose length does not match n_times is reported, not read past its end. */
+static void test_short_vector(void **state) {
+  (void)state;
+  const char *path = make_db();
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+                                "UPDATE trajectory SET \"tumor.N\" = substr(\"tumor.N\", 1, 16) "
+                                "WHERE patient_id = 2 AND arm = 'A'",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  char err[256];
+  seen s = {.signal = 1};
+  assert_int_equal(ts_results_each_trajectory(db, "tumor.N", NULL, check_one, &s, err, sizeof err), -1);
+  assert_int_equal(s.calls, 2); /* (1, A) and (1, B) came first */
+  assert_non_null(strstr(err, "patient 2, arm A: tumor.N holds 16 bytes"));
   sqlite3_close(db);
 }
 
@@ -196,10 +224,9 @@ static void test_several_signals(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_all_arms_in_key_order),
-      cmocka_unit_test(test_one_arm),
-      cmocka_unit_test(test_stop_and_errors),
-      cmocka_unit_test(test_several_signals),
+      cmocka_unit_test(test_all_arms_in_key_order), cmocka_unit_test(test_one_arm),
+      cmocka_unit_test(test_stop_and_errors),       cmocka_unit_test(test_several_signals),
+      cmocka_unit_test(test_short_vector),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

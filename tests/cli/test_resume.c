@@ -112,12 +112,16 @@ static void test_kill_and_resume(void **state) {
     sqlite3_finalize(st);
     int has_patients = sqlite3_exec(db, "SELECT 1 FROM patients LIMIT 1", NULL, NULL, NULL) == SQLITE_OK;
     double done = has_patients ? query(db, "SELECT count(*) FROM patients") : 0;
+    /* every committed (patient, arm) is whole: one trajectory row, with all 366 output times */
+    double whole = has_patients ? query(db, "SELECT count(*) FROM trajectory WHERE n_times = 366") : 0;
+    double rows = has_patients ? query(db, "SELECT count(*) FROM trajectory") : 0;
     sqlite3_close(db);
     if (!has_patients) /* killed while the schema was being made: the file is refused, as it should be */
       continue;
     assert_string_equal(check, "ok");
     print_message("killed after %.2f s with %.0f of 600 simulations committed\n", delay / 1e6, done);
-    /* every committed patient is whole: each of its trajectories has all 366 rows */
+    assert_float_equal(whole, done, 0);
+    assert_float_equal(rows, done, 0);
     assert_int_equal(run_cli("run", SCENARIO, "-o", part, "--resume", "-q"), 0);
     assert_float_equal(differences(full, part), 0, 0);
   }
@@ -158,12 +162,34 @@ static void test_bad_shards_and_resume(void **state) {
   free(after);
 }
 
+/* A database of results schema 2 (one trajectory row per output time) is not resumed: the message says why. */
+static void test_resume_of_schema_2_refused(void **state) {
+  (void)state;
+  const char *db = ts_test_path("schema2", "db");
+  assert_int_equal(run_cli("run", SCENARIO, "-o", db, "--shard", "1/100"), 0);
+  sqlite3 *h;
+  assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(h,
+                                "UPDATE run SET value = '2' WHERE key = 'schema_version'; "
+                                "UPDATE run SET value = 'running' WHERE key = 'status'",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(h);
+  const char *argv[] = {TS_TEST_CLI, "run", SCENARIO, "-o", db, "--resume", "-q", "--shard", "1/100", NULL};
+  ts_test_output o = ts_test_run(argv);
+  assert_int_equal(o.status, 2);
+  if (!strstr(o.err, "results schema 2, this one 3") || !strstr(o.err, "cannot be resumed"))
+    fail_msg("unclear message: %s", o.err);
+  ts_test_output_free(&o);
+}
+
 int main(void) {
   make_scenario();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kill_and_resume),
       cmocka_unit_test(test_shards_merge_to_the_unsharded_run),
       cmocka_unit_test(test_bad_shards_and_resume),
+      cmocka_unit_test(test_resume_of_schema_2_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

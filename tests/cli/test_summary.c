@@ -6,7 +6,7 @@
  * - The 6-MP leukaemia trial (Freireich et al. 1963) written as a database: `summary` prints the published numbers
  *   (Kleinbaum & Klein, Survival Analysis, 3rd ed., chapters 2 and 3; R survival 3.5-3 for the log-log intervals).
  * - `export`: every CSV file parses back (RFC 4180) to exactly the table's rows; the trajectory in long format has
- *   rows x signals lines; existing files are refused unless --force.
+ *   one line per output time and signal; existing files are refused unless --force.
  * - Degenerate databases (one arm, no events, failed patients, no endpoints, not a database) print "not available"
  *   lines and exit 0, or exit 2 for a file that is not a results database. */
 #include <math.h>
@@ -25,6 +25,7 @@
 
 #include "stats.h"
 #include "store.h"
+#include "store_vec.h"
 #include "test_support.h"
 
 /* ---- running the CLI -------------------------------------------------------------------------------------------- */
@@ -759,7 +760,17 @@ static size_t check_table_csv(sqlite3 *db, const char *dir, const char *table, c
   return row;
 }
 
-/* The long trajectory: for each wide row, one record per signal column, in column order, with its unit. */
+/* Column col of the current row of st, a trajectory vector of n values, decoded into a new array (free it). */
+static double *vector_of(sqlite3_stmt *st, int col, size_t n) {
+  assert_int_equal(sqlite3_column_bytes(st, col), n * TS_VEC_BYTES);
+  double *v = malloc((n + 1) * sizeof *v);
+  assert_non_null(v);
+  ts_vec_decode(v, sqlite3_column_blob(st, col), n);
+  return v;
+}
+
+/* The long trajectory: for each (patient, arm) and each of its output times, one record per signal, in column order,
+ * with its unit; a NaN value is an empty field. */
 static size_t check_trajectory_csv(sqlite3 *db, const char *dir) {
   char path[2048];
   snprintf(path, sizeof path, "%s/trajectory.csv", dir);
@@ -769,11 +780,11 @@ static size_t check_trajectory_csv(sqlite3 *db, const char *dir) {
   for (int c = 0; c < 6; c++)
     assert_string_equal(csv_at(&f, 0, (size_t)c)->text, header[c]);
   size_t n_signals = (size_t)query1(db, "SELECT count(*) FROM signals");
-  size_t n_rows = (size_t)query1(db, "SELECT count(*) FROM trajectory");
-  assert_true(n_signals > 0 && n_rows > 0);
-  assert_int_equal(f.n_records - 1, n_rows * n_signals);
+  size_t n_values = (size_t)query1(db, "SELECT sum(n_times) FROM trajectory");
+  assert_true(n_signals > 0 && n_values > 0);
+  assert_int_equal(f.n_records - 1, n_values * n_signals);
   sqlite3_stmt *st, *sig;
-  assert_int_equal(sqlite3_prepare_v2(db, "SELECT * FROM trajectory ORDER BY patient_id, arm, time", -1, &st, NULL),
+  assert_int_equal(sqlite3_prepare_v2(db, "SELECT * FROM trajectory ORDER BY patient_id, arm", -1, &st, NULL),
                    SQLITE_OK);
   assert_int_equal(sqlite3_prepare_v2(db, "SELECT name, unit FROM signals ORDER BY column_index", -1, &sig, NULL),
                    SQLITE_OK);
@@ -786,23 +797,33 @@ static size_t check_trajectory_csv(sqlite3 *db, const char *dir) {
   }
   sqlite3_finalize(sig);
   assert_int_equal(k, n_signals);
-  assert_int_equal(sqlite3_column_count(st), 3 + (int)n_signals); /* patient_id, arm, time, signals */
+  assert_int_equal(sqlite3_column_count(st), 4 + (int)n_signals); /* patient_id, arm, n_times, time, signals */
   size_t rec = 1;
   char where[128];
   while (sqlite3_step(st) == SQLITE_ROW) {
-    for (size_t j = 0; j < n_signals; j++, rec++) {
-      snprintf(where, sizeof where, "trajectory record %zu", rec);
-      check_field(where, st, 0, csv_at(&f, rec, 0));
-      check_field(where, st, 1, csv_at(&f, rec, 1));
-      check_field(where, st, 2, csv_at(&f, rec, 2));
-      assert_string_equal(csv_at(&f, rec, 3)->text, names[j]);
-      check_field(where, st, 3 + (int)j, csv_at(&f, rec, 4));
-      assert_string_equal(csv_at(&f, rec, 5)->text, units[j]);
+    size_t n = (size_t)sqlite3_column_int64(st, 2);
+    double *time = vector_of(st, 3, n);
+    for (size_t i = 0; i < n; i++) {
+      for (size_t j = 0; j < n_signals; j++, rec++) {
+        snprintf(where, sizeof where, "trajectory record %zu", rec);
+        check_field(where, st, 0, csv_at(&f, rec, 0));
+        check_field(where, st, 1, csv_at(&f, rec, 1));
+        if (strtod(csv_at(&f, rec, 2)->text, NULL) != time[i])
+          fail_msg("%s: time %.17g written as '%s'", where, time[i], csv_at(&f, rec, 2)->text);
+        assert_string_equal(csv_at(&f, rec, 3)->text, names[j]);
+        double *value = vector_of(st, 4 + (int)j, n);
+        const csv_field *field = csv_at(&f, rec, 4);
+        if (isnan(value[i]) ? field->text[0] || field->quoted : strtod(field->text, NULL) != value[i])
+          fail_msg("%s: value %.17g written as '%s'", where, value[i], field->text);
+        free(value);
+        assert_string_equal(csv_at(&f, rec, 5)->text, units[j]);
+      }
     }
+    free(time);
   }
   sqlite3_finalize(st);
   csv_free(&f);
-  return n_rows * n_signals;
+  return n_values * n_signals;
 }
 
 static void check_export(const char *db_path, const char *dir) {
@@ -867,7 +888,7 @@ static void test_export(void **state) {
   assert_int_equal(o.status, 0);
   ts_test_output_free(&o);
   db = open_db(synth);
-  check_trajectory_csv(db, dir2); /* the NULL value of time 1 is an empty field */
+  check_trajectory_csv(db, dir2); /* the NaN value of time 1 is an empty field */
   check_table_csv(db, dir2, "patients", "patient_id, arm");
   sqlite3_close(db);
   char summary_csv[1100];

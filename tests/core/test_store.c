@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_vec.h"
 #include "test_support.h"
 
 /* `printf 'scenario:\n  name: store test\n' | sha256sum` */
@@ -147,6 +148,20 @@ static double q_real(sqlite3 *db, const char *sql) {
   return v;
 }
 
+/* Column `col` (a vector) of the trajectory row of (patient, arm), decoded into out (cap values); returns its n_times.
+ */
+static size_t q_vector(sqlite3 *db, int64_t patient, const char *arm, const char *col, double *out, size_t cap) {
+  sqlite3_stmt *s = query(db, "SELECT n_times, %s FROM trajectory WHERE patient_id = %lld AND arm = '%s'", col,
+                          (long long)patient, arm);
+  size_t n = (size_t)sqlite3_column_int64(s, 0);
+  assert_int_equal(sqlite3_column_type(s, 1), SQLITE_BLOB);
+  assert_int_equal(sqlite3_column_bytes(s, 1), n * TS_VEC_BYTES);
+  assert_true(n <= cap);
+  ts_vec_decode(out, sqlite3_column_blob(s, 1), n);
+  sqlite3_finalize(s);
+  return n;
+}
+
 static int exists(const char *path) {
   struct stat sb;
   return lstat(path, &sb) == 0;
@@ -232,7 +247,7 @@ static void test_round_trip(void **state) {
   char buf[256];
   assert_string_equal(q_text(db, buf, sizeof buf, "PRAGMA journal_mode"), "delete");
   /* run */
-  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'schema_version'"), "2");
+  assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'schema_version'"), "3");
   assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'status'"), "complete");
   assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'time_unit'"), "d");
   assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'scenario_path'"), "trial.yaml");
@@ -266,19 +281,19 @@ static void test_round_trip(void **state) {
   assert_string_equal(q_text(db, buf, sizeof buf, "SELECT unit FROM signals WHERE column_index = 0"), "mg/L");
   assert_string_equal(q_text(db, buf, sizeof buf, "SELECT kind FROM signals WHERE column_index = 1"), "state");
   assert_string_equal(q_text(db, buf, sizeof buf, "SELECT name FROM signals WHERE column_index = 2"), "odd\"name");
-  /* trajectory columns are named like the signals, in the same order */
-  static const char *const columns[] = {"patient_id", "arm", "time", "pk.C", "tumor.V", "odd\"name"};
+  /* trajectory columns are named like the signals, in the same order, after the key, n_times and time */
+  static const char *const columns[] = {"patient_id", "arm", "n_times", "time", "pk.C", "tumor.V", "odd\"name"};
   sqlite3_stmt *s = NULL;
   assert_int_equal(
       sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('trajectory') ORDER BY cid", -1, &s, NULL), SQLITE_OK);
   size_t n_columns = 0;
   while (sqlite3_step(s) == SQLITE_ROW) {
-    assert_true(n_columns < 6);
+    assert_true(n_columns < 7);
     assert_string_equal((const char *)sqlite3_column_text(s, 0), columns[n_columns]);
     n_columns++;
   }
   sqlite3_finalize(s);
-  assert_int_equal(n_columns, 6);
+  assert_int_equal(n_columns, 7);
   /* patients */
   assert_int_equal(q_int(db, "SELECT count(*) FROM patients"), 2);
   assert_string_equal(q_text(db, buf, sizeof buf, "SELECT status FROM patients WHERE patient_id = 1"), "ok");
@@ -298,37 +313,46 @@ static void test_round_trip(void **state) {
   assert_string_equal(q_text(db, buf, sizeof buf,
                              "SELECT unit FROM parameters WHERE patient_id = 1 AND instance = 'tumor' AND name = 'V0'"),
                       "mL");
-  /* trajectory: every value as written, NAN as NULL; the failed patient has only its rows */
-  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory WHERE patient_id = 1"), 3);
-  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory WHERE patient_id = 2"), 2);
-  assert_int_equal(sqlite3_prepare_v2(db, "SELECT * FROM trajectory ORDER BY patient_id, time", -1, &s, NULL),
+  /* trajectory: one row per (patient, arm), in key order with SELECT *; every value as written, NaN as NaN; the
+   * failed patient has only its times */
+  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory"), 2);
+  assert_int_equal(sqlite3_prepare_v2(db, "SELECT * FROM trajectory ORDER BY patient_id, arm", -1, &s, NULL),
                    SQLITE_OK);
-  const double *expect_times[] = {good_times, failed_times};
-  const double *expect_values[] = {good_values, failed_values};
-  size_t n_rows = 0;
   for (int patient = 0; patient < 2; patient++) {
-    for (size_t i = 0; i < (patient == 0 ? 3u : 2u); i++, n_rows++) {
-      assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-      assert_int_equal(sqlite3_column_int64(s, 0), patient + 1);
-      assert_string_equal((const char *)sqlite3_column_text(s, 1), patient == 0 ? "A" : "B");
-      assert_true(sqlite3_column_double(s, 2) == expect_times[patient][i]);
-      for (int j = 0; j < N_SIGNALS; j++) {
-        double v = expect_values[patient][i * N_SIGNALS + (size_t)j];
-        if (isnan(v)) {
-          assert_int_equal(sqlite3_column_type(s, 3 + j), SQLITE_NULL);
-        } else {
-          assert_int_equal(sqlite3_column_type(s, 3 + j), SQLITE_FLOAT);
-          assert_true(sqlite3_column_double(s, 3 + j) == v);
-        }
-      }
-    }
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(s, 0), patient + 1);
+    assert_string_equal((const char *)sqlite3_column_text(s, 1), patient == 0 ? "A" : "B");
+    assert_int_equal(sqlite3_column_int64(s, 2), patient == 0 ? 3 : 2);
   }
   assert_int_equal(sqlite3_step(s), SQLITE_DONE);
   sqlite3_finalize(s);
-  assert_int_equal(n_rows, 5);
-  /* the quoted column can be selected by name */
-  assert_true(q_real(db, "SELECT \"odd\"\"name\" FROM trajectory WHERE patient_id = 1 AND time = 1") == 3.0);
-  assert_int_equal(q_type(db, "SELECT \"tumor.V\" FROM trajectory WHERE patient_id = 1 AND time = 0.5"), SQLITE_NULL);
+  const double *expect_times[] = {good_times, failed_times};
+  const double *expect_values[] = {good_values, failed_values};
+  static const char *const quoted[] = {"\"pk.C\"", "\"tumor.V\"", "\"odd\"\"name\""};
+  for (int patient = 0; patient < 2; patient++) {
+    const char *arm = patient == 0 ? "A" : "B";
+    size_t rows = patient == 0 ? 3u : 2u;
+    double got[4];
+    assert_int_equal(q_vector(db, patient + 1, arm, "time", got, 4), rows);
+    assert_memory_equal(got, expect_times[patient], rows * sizeof(double));
+    for (int j = 0; j < N_SIGNALS; j++) {
+      assert_int_equal(q_vector(db, patient + 1, arm, quoted[j], got, 4), rows);
+      for (size_t i = 0; i < rows; i++) {
+        double v = expect_values[patient][i * N_SIGNALS + (size_t)j];
+        if (isnan(v))
+          assert_true(isnan(got[i]));
+        else
+          assert_true(got[i] == v);
+      }
+    }
+  }
+  /* the NaN of patient 1 (tumor.V at time 0.5) is stored bit for bit, bytes 8..15 of the vector */
+  unsigned char nan_bytes[TS_VEC_BYTES];
+  ts_vec_encode(nan_bytes, &good_values[4], 1, 1);
+  s = query(db, "SELECT substr(\"tumor.V\", 9, 8) FROM trajectory WHERE patient_id = 1");
+  assert_int_equal(sqlite3_column_bytes(s, 0), TS_VEC_BYTES);
+  assert_memory_equal(sqlite3_column_blob(s, 0), nan_bytes, TS_VEC_BYTES);
+  sqlite3_finalize(s);
   /* events, in log order; NAN and NULL as NULL */
   assert_int_equal(q_int(db, "SELECT count(*) FROM events WHERE patient_id = 1"), 2);
   assert_int_equal(q_int(db, "SELECT count(*) FROM events WHERE patient_id = 2"), 0);
@@ -455,8 +479,10 @@ static void test_bad_signal_names(void **state) {
   const char *path = ts_test_path("store-badsignals", "db");
   ts_store_signal same[] = {{"pk.C", "mg/L", "output"}, {"PK.c", "mg/L", "output"}};
   ts_store_signal reserved[] = {{"pk.C", "mg/L", "output"}, {"Time", "d", "output"}};
-  const ts_store_signal *cases[] = {same, reserved};
-  for (int c = 0; c < 2; c++) {
+  ts_store_signal arm[] = {{"pk.C", "mg/L", "output"}, {"arm", "1", "output"}};
+  ts_store_signal count[] = {{"pk.C", "mg/L", "output"}, {"N_times", "1", "output"}};
+  const ts_store_signal *cases[] = {same, reserved, arm, count};
+  for (int c = 0; c < 4; c++) {
     ts_store_run run = test_run();
     run.signals = cases[c];
     run.n_signals = 2;
@@ -492,17 +518,21 @@ static void test_failed_write_leaves_no_trace(void **state) {
   ts_store_patient p1 = good_patient(1);
   write_ok(st, &p1);
 
-  /* Patient 2: its row and parameters go in, then its third trajectory row repeats a time. */
-  static const double dup_times[] = {0.0, 0.5, 0.5};
+  /* Patient 2: its third output time repeats the second; a decreasing time and a NaN are refused the same way. */
+  static const double bad_times[][3] = {{0.0, 0.5, 0.5}, {0.0, 0.5, 0.25}, {0.0, NAN, 1.0}};
+  static const char *const bad_row[] = {"trajectory row 3 of 3", "trajectory row 3 of 3", "trajectory row 2 of 3"};
   ts_store_patient p2 = good_patient(2);
-  p2.times = dup_times;
   ts_error err;
-  ts_error_clear(&err);
-  assert_int_equal(ts_store_write_patient(st, &p2, &err), -1);
-  assert_int_equal(err.code, TS_E_INPUT);
-  assert_non_null(strstr(err.message, path));
-  assert_non_null(strstr(err.message, "patient 2"));
-  assert_non_null(strstr(err.message, "trajectory row 3"));
+  for (int k = 0; k < 3; k++) {
+    p2.times = bad_times[k];
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_write_patient(st, &p2, &err), -1);
+    assert_int_equal(err.code, TS_E_INPUT);
+    assert_non_null(strstr(err.message, path));
+    assert_non_null(strstr(err.message, "patient 2"));
+    if (!strstr(err.message, bad_row[k]))
+      fail_msg("case %d: %s", k, err.message);
+  }
 
   /* Patient 3: everything but its last event, which has no kind. */
   ts_store_event bad_events[] = {good_events[0], good_events[1]};
@@ -541,10 +571,10 @@ static void test_failed_write_leaves_no_trace(void **state) {
   }
   assert_string_equal(q_text(db, buf, sizeof buf, "SELECT status FROM patients WHERE patient_id = 1"), "ok");
   assert_string_equal(q_text(db, buf, sizeof buf, "SELECT label FROM patients WHERE patient_id = 1"), "twin-001");
-  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory WHERE patient_id = 1"), 3);
+  assert_int_equal(q_int(db, "SELECT n_times FROM trajectory WHERE patient_id = 1"), 3);
   assert_int_equal(q_int(db, "SELECT count(*) FROM parameters WHERE patient_id = 1"), 2);
   assert_int_equal(q_int(db, "SELECT count(*) FROM events WHERE patient_id = 1"), 2);
-  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory WHERE patient_id = 4"), 2);
+  assert_int_equal(q_int(db, "SELECT n_times FROM trajectory WHERE patient_id = 4"), 2);
   sqlite3_close(db);
   remove(path);
 }
@@ -560,8 +590,9 @@ static void test_killed_run_keeps_committed_patients(void **state) {
   char buf[64];
   assert_string_equal(q_text(db, buf, sizeof buf, "SELECT value FROM run WHERE key = 'status'"), "running");
   assert_int_equal(q_int(db, "SELECT count(*) FROM patients"), 2);
-  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory WHERE patient_id = 1"), 3);
-  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory WHERE patient_id = 2"), 2);
+  assert_int_equal(q_int(db, "SELECT n_times FROM trajectory WHERE patient_id = 1"), 3);
+  assert_int_equal(q_int(db, "SELECT n_times FROM trajectory WHERE patient_id = 2"), 2);
+  assert_int_equal(q_int(db, "SELECT length(time) FROM trajectory WHERE patient_id = 2"), 16);
   assert_int_equal(q_int(db, "SELECT count(*) FROM events"), 2);
   assert_string_equal(q_text(db, buf, sizeof buf, "PRAGMA integrity_check"), "ok");
   sqlite3_close(db);
@@ -633,15 +664,59 @@ static void test_trial_tables(void **state) {
   assert_int_equal(q_int(db, "SELECT worst_grade FROM endpoints"), 3);
   assert_int_equal(q_int(db, "SELECT count(*) FROM endpoints"), 1);
   assert_true(q_real(db, "SELECT auc FROM exposure WHERE cycle = 2") == 11.9);
-  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory WHERE arm = 'control'"),
-                   q_int(db, "SELECT count(*) FROM trajectory WHERE arm = 'A'"));
+  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory WHERE arm = 'control'"), 1);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory WHERE arm = 'control' AND time = (SELECT time FROM "
+                             "trajectory WHERE arm = 'A')"),
+                   1);
   sqlite3_close(db);
+}
+
+/* The vectors' bytes: little-endian binary64, whatever the host; NaN (with its payload), -0 and the smallest
+ * subnormal come back bit for bit; stride picks one column of a row-major table. */
+static void test_vector_bytes(void **state) {
+  (void)state;
+  uint64_t nan_bits = 0x7ff8000000000123u;
+  double nan_payload;
+  memcpy(&nan_payload, &nan_bits, sizeof nan_payload);
+  const double v[] = {1.0, 0.0, -0.0, 7.0, nan_payload, 7.0, 4.9406564584124654e-324, 7.0};
+  unsigned char bytes[4 * TS_VEC_BYTES];
+  ts_vec_encode(bytes, v, 4, 2); /* 1.0, -0.0, NaN, the subnormal */
+  static const unsigned char want[] = {0,    0,    0, 0, 0, 0, 0xf0, 0x3f, 0, 0, 0, 0, 0, 0, 0, 0x80,
+                                       0x23, 0x01, 0, 0, 0, 0, 0xf8, 0x7f, 1, 0, 0, 0, 0, 0, 0, 0};
+  assert_memory_equal(bytes, want, sizeof want);
+  double back[4];
+  ts_vec_decode(back, bytes, 4);
+  for (int i = 0; i < 4; i++)
+    assert_memory_equal(&back[i], &v[2 * i], sizeof(double));
+}
+
+/* A patient that failed before its first output time keeps a trajectory row with n_times 0 and empty vectors. */
+static void test_empty_trajectory(void **state) {
+  (void)state;
+  const char *path = ts_test_path("store-empty", "db");
+  ts_store *st = create_ok(path);
+  ts_store_patient p = failed_patient(1);
+  p.n_times = 0;
+  p.times = NULL;
+  p.values = NULL;
+  write_ok(st, &p);
+  ts_error err;
+  assert_int_equal(ts_store_finish(st, "complete", &err), 0);
+  sqlite3 *db = open_db(path);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory"), 1);
+  assert_int_equal(q_int(db, "SELECT n_times FROM trajectory"), 0);
+  assert_int_equal(q_type(db, "SELECT time FROM trajectory"), SQLITE_BLOB);
+  assert_int_equal(q_int(db, "SELECT length(\"pk.C\") FROM trajectory"), 0);
+  sqlite3_close(db);
+  remove(path);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_trial_tables),
       cmocka_unit_test(test_sha256_vectors),
+      cmocka_unit_test(test_vector_bytes),
+      cmocka_unit_test(test_empty_trajectory),
       cmocka_unit_test(test_round_trip),
       cmocka_unit_test(test_existing_file_refused),
       cmocka_unit_test(test_stale_wal_ignored),

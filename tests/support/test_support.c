@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "store_vec.h"
+
 extern char **environ;
 
 typedef struct buffer {
@@ -157,4 +159,19 @@ void ts_test_simulate(ts_test_sim *s, const char *name, const char *yaml) {
 void ts_test_sim_free(ts_test_sim *s) {
   ts_sim_free(s->sim);
   ts_loaded_free(&s->loaded);
+}
+
+double ts_test_vector_value(sqlite3 *db, const char *sql, long index) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+  if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) != SQLITE_BLOB)
+    fail_msg("%s: no row, or not a vector", sql);
+  long n = sqlite3_column_bytes(st, 0) / TS_VEC_BYTES, i = index < 0 ? n + index : index;
+  if (i < 0 || i >= n)
+    fail_msg("%s: no value %ld in a vector of %ld", sql, index, n);
+  double v;
+  ts_vec_decode(&v, (const unsigned char *)sqlite3_column_blob(st, 0) + i * TS_VEC_BYTES, 1);
+  sqlite3_finalize(st);
+  return v;
 }

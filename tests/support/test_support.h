@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <sqlite3.h>
+
 #include "run.h"
 #include "sim.h"
 
@@ -32,6 +34,11 @@ double ts_test_relerr(double a, double b, double floor);
 
 /* Writes a scenario text to a fresh file under TS_TEST_WORK_DIR and returns its path (ts_test_path rules). */
 const char *ts_test_scenario(const char *name, const char *yaml);
+
+/* Value `index` of the trajectory vector (results schema 3) that `sql` selects (its first column, first row), decoded
+ * with the store's codec; a negative index counts from the end (-1: the last). Fails the test when there is no row,
+ * the column is not a vector or the index is out of range. */
+double ts_test_vector_value(sqlite3 *db, const char *sql, long index);
 
 /* A scenario loaded and one patient simulated with its scenario parameters (patient index 1). */
 typedef struct ts_test_sim {
