@@ -55,57 +55,70 @@ static int callback_status(ts_sim *s, size_t i, int rc, const char *callback, do
   return rc > 0 ? 1 : -1;
 }
 
-int ts_sim_evaluate(ts_sim *s, double t, const double *y, double *ydot) {
+/* 1 when every value is finite. A sum is finite only if every term is (a NaN or an infinity spreads); it can also
+ * overflow with finite terms, so only a non-finite sum is looked at term by term. Two partial sums, because this runs
+ * at every right-hand side and one chain of additions would wait on itself. */
+static int all_finite(const double *v, size_t n) {
+  double a = 0.0, b = 0.0;
+  size_t k = 0;
+  for (; k + 2 <= n; k += 2) {
+    a += v[k];
+    b += v[k + 1];
+  }
+  if (k < n)
+    a += v[k];
+  if (isfinite(a + b))
+    return 1;
+  for (k = 0; k < n; k++)
+    if (!isfinite(v[k]))
+      return 0;
+  return 1;
+}
+
+/* Copies the states y to the bus, computes the outputs `want` asks for (TS_WANT_*), in dependency order, then
+ * gathers every input in one pass over the links. */
+static int evaluate_outputs(ts_sim *s, double t, const double *y, int want) {
   const ts_system *sys = s->sys;
   memcpy(s->bus, y, sys->n_states * sizeof *y);
-  /* A right-hand side needs only the wired outputs; samples, rules and the Jacobian read them all. */
-  const unsigned char *wanted = ydot ? sys->wired_outputs : NULL;
-  for (size_t c = 0; c < sys->n_output_calls; c++) {
-    uint32_t i = sys->output_calls[c];
-    const ts_instance *in = &sys->inst[i];
-    ts_eval *e = &s->ev[i];
-    if (in->outputs_read_inputs)
-      gather_links(s, in->link_begin, in->link_end);
+  for (const ts_call *c = s->output_plan, *end = c + s->n_output_plan; c < end; c++) {
+    gather_links(s, c->link_begin, c->link_end);
+    ts_eval *e = c->e;
     e->t = t;
     e->derivatives = NULL;
-    e->outputs_wanted = wanted ? wanted + in->output_offset : NULL;
-    int rc = in->model->compute_outputs(s->instance[i], e);
+    e->outputs_wanted = c->wanted[want];
+    int rc = c->fn(c->instance, e);
     if (rc != TS_OK)
-      return callback_status(s, i, rc, "compute_outputs", t);
+      return callback_status(s, c->index, rc, "compute_outputs", t);
   }
-  /* Every output is current: all inputs at once, in one pass over the links. */
   gather_links(s, 0, sys->n_links);
-  if (!ydot)
-    return 0;
-  for (size_t i = 0; i < sys->n_inst; i++) {
-    const ts_instance *in = &sys->inst[i];
-    if (in->model->n_states == 0)
-      continue;
-    ts_eval *e = &s->ev[i];
+  return 0;
+}
+
+int ts_sim_evaluate(ts_sim *s, double t, const double *y, double *ydot) {
+  int rc = evaluate_outputs(s, t, y, ydot ? TS_WANT_WIRED : TS_WANT_ALL);
+  if (rc != 0 || !ydot)
+    return rc;
+  for (const ts_call *c = s->derivative_plan, *end = c + s->n_derivative_plan; c < end; c++) {
+    ts_eval *e = c->e;
     e->t = t;
-    e->derivatives = ydot + in->state_offset;
-    int rc = in->model->compute_derivatives(s->instance[i], e);
-    if (rc != TS_OK)
-      return callback_status(s, i, rc, "compute_derivatives", t);
+    e->derivatives = ydot + c->state_offset;
+    if ((rc = c->fn(c->instance, e)) != TS_OK)
+      return callback_status(s, c->index, rc, "compute_derivatives", t);
   }
-  /* One test on the whole vector, the hot path: 0 * x is 0 for finite x and NaN for an infinity or a NaN, and the
-     sum of zeros cannot overflow. Only a failing vector is scanned for the state to name. */
-  double poison = 0.0;
-  for (size_t k = 0; k < sys->n_states; k++)
-    poison += 0.0 * ydot[k];
-  if (poison == 0.0)
+  const ts_system *sys = s->sys;
+  if (all_finite(ydot, sys->n_states))
     return 0;
   for (size_t k = 0; k < sys->n_states; k++)
     if (!isfinite(ydot[k])) {
       note_detail(s, "the derivative of %s is %g at t = %.9g d (state value %g)", sys->signals[k].name, ydot[k], t,
                   y[k]);
-      return 1; /* recoverable: CVODE retries with a smaller step and reports if it cannot */
+      break;
     }
-  return 0;
+  return 1; /* recoverable: CVODE retries with a smaller step and reports if it cannot */
 }
 
 static int cvode_rhs(sunrealtype t, N_Vector y, N_Vector ydot, void *user_data) {
-  return ts_sim_evaluate(user_data, t, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot));
+  return ts_sim_evaluate(user_data, t, NV_DATA_S(y), NV_DATA_S(ydot)); /* serial vectors: no call to reach the data */
 }
 
 static void cvode_error(int code, const char *module, const char *function, char *msg, void *user_data) {
@@ -233,13 +246,48 @@ static int create_instances(ts_sim *s, ts_error *err) {
   return 0;
 }
 
+/* The calls of an evaluation, once the instances exist: compute_outputs in the system's dependency order, then
+ * compute_derivatives of every instance with states. */
+static int plan_calls(ts_sim *s, ts_error *err) {
+  const ts_system *sys = s->sys;
+  s->output_plan = calloc(sys->n_output_calls + 1, sizeof *s->output_plan);
+  s->derivative_plan = calloc(sys->n_inst + 1, sizeof *s->derivative_plan);
+  if (!s->output_plan || !s->derivative_plan)
+    return ts_fail(err, TS_E_NOMEM, "out of memory");
+  for (size_t c = 0; c < sys->n_output_calls; c++) {
+    uint32_t i = sys->output_calls[c];
+    const ts_instance *in = &sys->inst[i];
+    uint32_t gather_end = in->outputs_read_inputs ? in->link_end : in->link_begin;
+    s->output_plan[s->n_output_plan++] =
+        (ts_call){.fn = in->model->compute_outputs,
+                  .instance = s->instance[i],
+                  .e = &s->ev[i],
+                  .index = i,
+                  .link_begin = in->link_begin,
+                  .link_end = gather_end,
+                  .wanted = {[TS_WANT_ALL] = NULL,
+                             [TS_WANT_WIRED] = sys->wired_outputs + in->output_offset,
+                             [TS_WANT_SAMPLED] = sys->sampled_outputs + in->output_offset}};
+  }
+  for (uint32_t i = 0; i < sys->n_inst; i++) {
+    const ts_instance *in = &sys->inst[i];
+    if (in->model->n_states > 0)
+      s->derivative_plan[s->n_derivative_plan++] = (ts_call){.fn = in->model->compute_derivatives,
+                                                             .instance = s->instance[i],
+                                                             .e = &s->ev[i],
+                                                             .index = i,
+                                                             .state_offset = in->state_offset};
+  }
+  return 0;
+}
+
 int ts_sim_create(const ts_system *sys, const ts_sim_options *opt, ts_sim **out, ts_error *err) {
   ts_sim *s = calloc(1, sizeof *s);
   if (!s)
     return ts_fail(err, TS_E_NOMEM, "out of memory");
   s->sys = sys;
   s->opt = *opt;
-  if (alloc_buffers(s, err) || setup_cvode(s, err) || create_instances(s, err)) {
+  if (alloc_buffers(s, err) || setup_cvode(s, err) || create_instances(s, err) || plan_calls(s, err)) {
     ts_sim_free(s);
     return -1;
   }
@@ -268,6 +316,8 @@ void ts_sim_free(ts_sim *s) {
   free(s->step_due);
   free(s->scratch);
   free(s->ev);
+  free(s->output_plan);
+  free(s->derivative_plan);
   free(s->instance);
   free(s->host);
   free(s->schedule);
@@ -307,7 +357,7 @@ static int record_samples(ts_sim *s, double t, const double *y, size_t *next_out
                           ts_sim_result *res) {
   const ts_system *sys = s->sys;
   const ts_trial *trial = sys->trial;
-  if (ts_sim_evaluate(s, t, y, NULL) != 0)
+  if (evaluate_outputs(s, t, y, TS_WANT_SAMPLED) != 0)
     return ts_sim_fail_patient(s, t, "computing outputs at t = %.9g d: %s", t, s->detail);
   const double *times = sys->scenario->output_times;
   for (; *next_out < sys->scenario->n_output_times && times[*next_out] <= t; ++*next_out) {

@@ -14,6 +14,20 @@
 
 #define TS_SIM_MESSAGE_MAX 2048
 
+/* Which outputs an evaluation asks the instances for (system.h): indexes ts_call.wanted. */
+enum { TS_WANT_ALL, TS_WANT_WIRED, TS_WANT_SAMPLED, TS_N_WANTS };
+
+/* One plugin call of an evaluation, resolved once per simulator, so that the hot loops only load and call. */
+typedef struct ts_call {
+  int (*fn)(void *instance, const ts_eval *e); /* compute_outputs or compute_derivatives */
+  void *instance;
+  ts_eval *e;
+  uint32_t index;                /* of the instance */
+  uint32_t state_offset;         /* derivative calls: where the instance's derivatives go */
+  uint32_t link_begin, link_end; /* output calls: links to gather first (empty unless its outputs read inputs) */
+  const unsigned char *wanted[TS_N_WANTS]; /* output calls: ts_eval.outputs_wanted for each TS_WANT_* */
+} ts_call;
+
 struct ts_sim {
   const ts_system *sys;
   ts_sim_options opt;
@@ -33,9 +47,11 @@ struct ts_sim {
   double *params;     /* n_params */
   double *dose_rates; /* n_dose_targets */
   int *active_infusions;
-  double *step_due;   /* per instance: the next time its step() runs */
-  double *scratch;    /* n_states */
-  ts_eval *ev;        /* per instance, pointers into the arrays above */
+  double *step_due;                       /* per instance: the next time its step() runs */
+  double *scratch;                        /* n_states */
+  ts_eval *ev;                            /* per instance, pointers into the arrays above */
+  ts_call *output_plan, *derivative_plan; /* the calls of an evaluation, in order */
+  size_t n_output_plan, n_derivative_plan;
   void **instance;    /* per instance */
   ts_host_impl *host; /* per instance */
   /* Doses: the schedule still to come, the infusions running, and the log. */

@@ -9,6 +9,7 @@
 
 #include "model_check.h"
 #include "strutil.h"
+#include "trial.h"
 #include "units.h"
 
 void ts_system_free(ts_system *sys) {
@@ -24,6 +25,7 @@ void ts_system_free(ts_system *sys) {
   free(sys->input_defaults);
   free(sys->output_calls);
   free(sys->wired_outputs);
+  free(sys->sampled_outputs);
   free(sys->params);
   free(sys->atol);
   free(sys->recorded);
@@ -313,6 +315,33 @@ static int choose_jacobian(ts_system *sys, const ts_scenario *sc, ts_error *err)
   return 0;
 }
 
+/* The outputs each kind of evaluation needs (system.h), and the instances whose outputs read inputs (those inputs
+ * are gathered before the outputs are computed). */
+static int mark_output_demand(ts_system *sys, ts_error *err) {
+  size_t n = sys->n_outputs ? sys->n_outputs : 1;
+  sys->wired_outputs = calloc(n, 1);
+  sys->sampled_outputs = calloc(n, 1);
+  if (!sys->wired_outputs || !sys->sampled_outputs)
+    return ts_fail(err, TS_E_NOMEM, "out of memory");
+  for (size_t l = 0; l < sys->n_links; l++)
+    if (sys->links[l].source >= sys->n_states)
+      sys->wired_outputs[sys->links[l].source - sys->n_states] = 1;
+  memcpy(sys->sampled_outputs, sys->wired_outputs, sys->n_outputs);
+  for (size_t j = 0; j < sys->n_recorded; j++)
+    if (sys->recorded[j] >= sys->n_states)
+      sys->sampled_outputs[sys->recorded[j] - sys->n_states] = 1;
+  for (size_t k = 0; k < sys->trial->n_obs; k++)
+    if (sys->trial->obs[k].bus >= sys->n_states)
+      sys->sampled_outputs[sys->trial->obs[k].bus - sys->n_states] = 1;
+  for (size_t i = 0; i < sys->n_inst; i++) {
+    ts_instance *in = &sys->inst[i];
+    for (uint32_t k = 0; k < in->model->n_outputs; k++)
+      if (in->model->outputs[k].direct_inputs)
+        in->outputs_read_inputs = 1;
+  }
+  return 0;
+}
+
 int ts_system_build(const ts_scenario *sc, ts_plugin_set *plugins, ts_system **out, ts_error *err) {
   ts_system *sys = calloc(1, sizeof *sys);
   if (!sys)
@@ -321,7 +350,7 @@ int ts_system_build(const ts_scenario *sc, ts_plugin_set *plugins, ts_system **o
   if (add_instances(sys, sc, plugins, err) || set_params(sys, sc, err) || add_signals(sys, err) ||
       ts_system_wire(sys, sc, err) || ts_system_order_outputs(sys, err) || set_recorded(sys, sc, err) ||
       set_tolerances(sys, sc, err) || ts_system_build_arms(sys, sc, err) || ts_system_build_trial(sys, sc, err) ||
-      ts_system_build_rules(sys, sc, err)) {
+      ts_system_build_rules(sys, sc, err) || mark_output_demand(sys, err)) {
     ts_system_free(sys);
     return -1;
   }

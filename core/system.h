@@ -108,11 +108,13 @@ typedef struct ts_system {
   double *input_defaults; /* n_inputs: the value of each input before its links apply */
   uint32_t *output_calls; /* instances whose compute_outputs runs, in dependency order (one may appear twice) */
   size_t n_output_calls;
-  unsigned char *wired_outputs; /* n_outputs: 1 where a link reads the output, 0 where only recording, rules or
-                                   observations do: what a right-hand side evaluation needs (ts_eval.outputs_wanted) */
-  double *params;               /* n_params: the scenario's values, patient overrides applied, in declared units */
-  double *atol;                 /* n_states, in each state's unit */
-  uint32_t *recorded;           /* bus indices of the recorded signals */
+  /* Which outputs an evaluation needs (ts_eval.outputs_wanted), n_outputs flags each: a right-hand side only those
+   * some link reads; a sample those too and the recorded and observed ones. Rules, steps and the Jacobian want all. */
+  unsigned char *wired_outputs;
+  unsigned char *sampled_outputs;
+  double *params;     /* n_params: the scenario's values, patient overrides applied, in declared units */
+  double *atol;       /* n_states, in each state's unit */
+  uint32_t *recorded; /* bus indices of the recorded signals */
   size_t n_recorded;
   ts_arm *arms; /* at least one: the scenario's arms, or one called "default" with the top-level doses */
   size_t n_arms;

@@ -194,25 +194,6 @@ static int visit_output(order_state *st, uint32_t o) {
   return 0;
 }
 
-/* What a right-hand side evaluation needs: the outputs some link reads, and the instances whose outputs read
- * inputs (those inputs must be gathered before the outputs are computed). */
-static int mark_output_demand(ts_system *sys, ts_error *err) {
-  sys->wired_outputs = calloc(sys->n_outputs ? sys->n_outputs : 1, 1);
-  if (!sys->wired_outputs)
-    return ts_fail(err, TS_E_NOMEM, "out of memory");
-  for (size_t l = 0; l < sys->n_links; l++)
-    if (sys->links[l].source >= sys->n_states)
-      sys->wired_outputs[sys->links[l].source - sys->n_states] = 1;
-  for (size_t i = 0; i < sys->n_inst; i++) {
-    ts_instance *in = &sys->inst[i];
-    const ts_model *m = in->model;
-    for (uint32_t k = 0; k < m->n_outputs; k++)
-      if (m->outputs[k].direct_inputs)
-        in->outputs_read_inputs = 1;
-  }
-  return 0;
-}
-
 int ts_system_order_outputs(ts_system *sys, ts_error *err) {
   size_t n = sys->n_outputs;
   order_state st = {.sys = sys, .err = err};
@@ -242,7 +223,7 @@ int ts_system_order_outputs(ts_system *sys, ts_error *err) {
       if (needed)
         sys->output_calls[sys->n_output_calls++] = i;
     }
-  rc = mark_output_demand(sys, err);
+  rc = 0;
 done:
   free(st.level);
   free(st.mark);
