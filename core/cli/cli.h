@@ -12,6 +12,7 @@ int ts_cmd_merge(int argc, char **argv);
 int ts_cmd_plugin(int argc, char **argv);
 int ts_cmd_summary(int argc, char **argv);
 int ts_cmd_export(int argc, char **argv);
+int ts_cmd_report(int argc, char **argv);
 
 /* Prints "twinsim: <code name>: <message>" to stderr and returns the exit status for err's code. */
 int ts_cli_report(const ts_error *err);

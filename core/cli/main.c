@@ -26,6 +26,10 @@ static const char usage[] =
     "                      grades, paired effects) against the first arm; printed and stored in DB\n"
     "  export DB --csv DIR [--force]\n"
     "                      every results table as CSV files in DIR (trajectory in long format)\n"
+    "  report DB -o DIR [--reference ARM] [--ties breslow|efron] [--force]\n"
+    "                      an HTML report in DIR/index.html: survival curves, waterfall and spider plots,\n"
+    "                      concentration and neutrophil profiles (or a what-if comparison of one twin's\n"
+    "                      plans), the summary's statistics, versions and solver settings (docs/report.md)\n"
     "  plugin check LIBRARY.so...\n"
     "                      does a plugin honour the plugin ABI? one PASS/FAIL line per check\n"
     "  plugin new NAME [DIR]\n"
@@ -84,5 +88,7 @@ int main(int argc, char **argv) {
     return ts_cmd_summary(argc - 2, argv + 2);
   if (strcmp(cmd, "export") == 0)
     return ts_cmd_export(argc - 2, argv + 2);
+  if (strcmp(cmd, "report") == 0)
+    return ts_cmd_report(argc - 2, argv + 2);
   return ts_cli_usage_error("unknown command '%s'", cmd);
 }
