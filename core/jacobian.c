@@ -7,32 +7,35 @@
  *   J[row r, :]    = d_deriv_d_states[r, :] (own columns) + sum_i d_deriv_d_inputs[r, i] d(input i)/dy
  *
  * Outputs are differentiated in the order they are computed (system.h, output_calls), so every output an input
- * reads is complete before it is used. Used only when every instance provides jacobian(); otherwise CVODE's
- * difference quotients serve for the whole system. */
+ * reads is complete before it is used. Each instance's jacobian() is called once per Jacobian, all inputs current.
+ * Used only when every instance provides jacobian(); otherwise CVODE's difference quotients serve for the whole
+ * system. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim_internal.h"
 
-static size_t max_block_size(const ts_system *sys) {
-  size_t most = 0;
-  for (size_t i = 0; i < sys->n_inst; i++) {
-    const ts_model *m = sys->inst[i].model;
-    size_t ns = m->n_states, ni = m->n_inputs, no = m->n_outputs;
-    size_t size = ns * ns + ns * ni + no * ns + no * ni;
-    if (size > most)
-      most = size;
-  }
-  return most;
+/* The number of doubles of an instance's four blocks. */
+static size_t block_size(const ts_model *m) {
+  size_t ns = m->n_states, ni = m->n_inputs, no = m->n_outputs;
+  return ns * ns + ns * ni + no * ns + no * ni;
 }
 
 int ts_jacobian_alloc(ts_sim *s) {
   const ts_system *sys = s->sys;
-  size_t n = sys->n_states;
+  size_t n = sys->n_states, total = 0;
+  s->block_offset = malloc((sys->n_inst + 1) * sizeof *s->block_offset);
+  if (!s->block_offset)
+    return -1;
+  for (size_t i = 0; i < sys->n_inst; i++) {
+    s->block_offset[i] = total;
+    total += block_size(sys->inst[i].model);
+  }
+  s->block_offset[sys->n_inst] = total;
   s->d_inputs = calloc(sys->n_inputs * n + 1, sizeof *s->d_inputs);
   s->d_outputs = calloc(sys->n_outputs * n + 1, sizeof *s->d_outputs);
-  s->blocks = calloc(max_block_size(sys) + 1, sizeof *s->blocks);
+  s->blocks = calloc(total + 1, sizeof *s->blocks);
   return s->d_inputs && s->d_outputs && s->blocks ? 0 : -1;
 }
 
@@ -40,6 +43,7 @@ void ts_jacobian_free(ts_sim *s) {
   free(s->d_inputs);
   free(s->d_outputs);
   free(s->blocks);
+  free(s->block_offset);
 }
 
 /* Rows d(input)/dy of one instance's inputs, from its links. */
@@ -64,39 +68,45 @@ typedef struct blocks {
   double *fy, *fu, *gy, *gu; /* column-major, as plugin.h states */
 } blocks;
 
-/* Calls the instance's jacobian() into zeroed blocks. */
-static int instance_blocks(ts_sim *s, size_t i, double t, blocks *b) {
-  const ts_instance *in = &s->sys->inst[i];
-  const ts_model *m = in->model;
+/* Instance i's blocks in s->blocks (NULL where a block is empty). */
+static blocks instance_blocks(const ts_sim *s, size_t i) {
+  const ts_model *m = s->sys->inst[i].model;
   size_t ns = m->n_states, ni = m->n_inputs, no = m->n_outputs;
-  memset(s->blocks, 0, (ns * ns + ns * ni + no * ns + no * ni) * sizeof(double));
-  b->fy = ns > 0 ? s->blocks : NULL;
-  b->fu = ns > 0 && ni > 0 ? s->blocks + ns * ns : NULL;
-  b->gy = no > 0 && ns > 0 ? s->blocks + ns * ns + ns * ni : NULL;
-  b->gu = no > 0 && ni > 0 ? s->blocks + ns * ns + ns * ni + no * ns : NULL;
-  ts_eval *e = &s->ev[i];
-  e->t = t;
-  e->derivatives = NULL;
-  int rc = m->jacobian(s->instance[i], e, b->fy, b->fu, b->gy, b->gu);
-  if (rc != TS_OK) {
-    snprintf(s->detail, sizeof s->detail, "%s jacobian of %s/%s %s at t = %.9g d%s%s", in->name, in->lib->name, m->name,
-             rc > 0 ? "asked for a smaller step" : "failed", t, s->host[i].has_error ? ": " : "",
-             s->host[i].has_error ? s->host[i].error : "");
-    return rc > 0 ? 1 : -1;
+  double *base = s->blocks + s->block_offset[i];
+  return (blocks){.fy = ns > 0 ? base : NULL,
+                  .fu = ns > 0 && ni > 0 ? base + ns * ns : NULL,
+                  .gy = no > 0 && ns > 0 ? base + ns * ns + ns * ni : NULL,
+                  .gu = no > 0 && ni > 0 ? base + ns * ns + ns * ni + no * ns : NULL};
+}
+
+/* Calls every instance's jacobian() once, into its zeroed blocks; outputs and inputs must be current at t. */
+static int call_jacobians(ts_sim *s, double t) {
+  const ts_system *sys = s->sys;
+  memset(s->blocks, 0, s->block_offset[sys->n_inst] * sizeof *s->blocks);
+  for (size_t i = 0; i < sys->n_inst; i++) {
+    const ts_instance *in = &sys->inst[i];
+    blocks b = instance_blocks(s, i);
+    ts_eval *e = &s->ev[i];
+    e->t = t;
+    e->derivatives = NULL;
+    int rc = in->model->jacobian(s->instance[i], e, b.fy, b.fu, b.gy, b.gu);
+    if (rc != TS_OK) {
+      snprintf(s->detail, sizeof s->detail, "%s jacobian of %s/%s %s at t = %.9g d%s%s", in->name, in->lib->name,
+               in->model->name, rc > 0 ? "asked for a smaller step" : "failed", t, s->host[i].has_error ? ": " : "",
+               s->host[i].has_error ? s->host[i].error : "");
+      return rc > 0 ? 1 : -1;
+    }
   }
   return 0;
 }
 
 /* d(output)/dy for every output of instance i. */
-static int output_rows(ts_sim *s, size_t i, double t) {
+static void output_rows(ts_sim *s, size_t i) {
   const ts_system *sys = s->sys;
   const ts_instance *in = &sys->inst[i];
   size_t n = sys->n_states, ns = in->model->n_states, ni = in->model->n_inputs, no = in->model->n_outputs;
-  blocks b;
+  blocks b = instance_blocks(s, i);
   input_rows(s, in);
-  int rc = instance_blocks(s, i, t, &b);
-  if (rc != 0)
-    return rc;
   for (size_t o = 0; o < no; o++) {
     double *row = s->d_outputs + (in->output_offset + o) * n;
     memset(row, 0, n * sizeof *row);
@@ -111,7 +121,6 @@ static int output_rows(ts_sim *s, size_t i, double t) {
         row[j] += g * du[j];
     }
   }
-  return 0;
 }
 
 /* Writes J (column-major n x n, column stride ld) at (t, y). */
@@ -119,11 +128,10 @@ static int assemble(ts_sim *s, double t, const double *y, double *J, size_t ld) 
   const ts_system *sys = s->sys;
   size_t n = sys->n_states;
   int rc = ts_sim_evaluate(s, t, y, NULL); /* outputs and inputs current at (t, y) */
-  if (rc != 0)
+  if (rc != 0 || (rc = call_jacobians(s, t)) != 0)
     return rc;
   for (size_t c = 0; c < sys->n_output_calls; c++)
-    if ((rc = output_rows(s, sys->output_calls[c], t)) != 0)
-      return rc;
+    output_rows(s, sys->output_calls[c]);
   for (size_t j = 0; j < n; j++)
     memset(J + j * ld, 0, n * sizeof *J);
   for (size_t i = 0; i < sys->n_inst; i++) {
@@ -131,10 +139,8 @@ static int assemble(ts_sim *s, double t, const double *y, double *J, size_t ld) 
     size_t ns = in->model->n_states, ni = in->model->n_inputs;
     if (ns == 0)
       continue;
-    input_rows(s, in);
-    blocks b;
-    if ((rc = instance_blocks(s, i, t, &b)) != 0)
-      return rc;
+    input_rows(s, in); /* again: every output row it may read is complete now */
+    blocks b = instance_blocks(s, i);
     for (size_t r = 0; r < ns; r++) {
       size_t row = in->state_offset + r;
       for (size_t k = 0; k < ns; k++)
@@ -155,7 +161,7 @@ static int assemble(ts_sim *s, double t, const double *y, double *J, size_t ld) 
 int ts_jacobian_cvode(sunrealtype t, N_Vector y, N_Vector fy, SUNMatrix J, void *user_data, N_Vector tmp1,
                       N_Vector tmp2, N_Vector tmp3) {
   (void)fy, (void)tmp1, (void)tmp2, (void)tmp3;
-  return assemble(user_data, t, N_VGetArrayPointer(y), SUNDenseMatrix_Data(J), (size_t)SUNDenseMatrix_Rows(J));
+  return assemble(user_data, t, NV_DATA_S(y), SUNDenseMatrix_Data(J), (size_t)SUNDenseMatrix_Rows(J));
 }
 
 int ts_sim_jacobian(ts_sim *s, double t, const double *y, double *J) {

@@ -92,9 +92,10 @@ struct ts_sim {
   char detail[TS_SIM_MESSAGE_MAX];         /* what the right-hand side saw (plugin error, non-finite value) */
 
   /* Analytic Jacobian workspace (jacobian.c), allocated when every instance has a jacobian(). */
-  double *d_inputs;  /* n_inputs x n_states, row-major: d(input)/d(states) */
-  double *d_outputs; /* n_outputs x n_states, row-major: d(output)/d(states) */
-  double *blocks;    /* the four blocks of one instance, sized for the largest */
+  double *d_inputs;     /* n_inputs x n_states, row-major: d(input)/d(states) */
+  double *d_outputs;    /* n_outputs x n_states, row-major: d(output)/d(states) */
+  double *blocks;       /* the four blocks of every instance, one after the other */
+  size_t *block_offset; /* n_inst + 1: where instance i's blocks start; the last is the total */
 };
 
 /* Computes the outputs at (t, y) into the bus, in dependency order, then every input; with ydot, also the
