@@ -33,6 +33,16 @@ static inline void gather_links(ts_sim *s, size_t begin, size_t end) {
   }
 }
 
+/* Fills every input from the bus (after all outputs are computed): the links that set, then those that add. */
+static inline void gather_all(ts_sim *s) {
+  const ts_gather *g = s->gather;
+  size_t k = 0;
+  for (; k < s->n_gather_set; k++)
+    s->inputs[g[k].input] = s->bus[g[k].source] * g[k].factor;
+  for (; k < s->n_gather; k++)
+    s->inputs[g[k].input] += s->bus[g[k].source] * g[k].factor;
+}
+
 /* Notes what went wrong inside a callback, for the failure message if the solver gives up. */
 static void note_detail(ts_sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note_detail(ts_sim *s, const char *fmt, ...) {
@@ -90,7 +100,7 @@ static int evaluate_outputs(ts_sim *s, double t, const double *y, int want) {
     if (rc != TS_OK)
       return callback_status(s, c->index, rc, "compute_outputs", t);
   }
-  gather_links(s, 0, sys->n_links);
+  gather_all(s);
   return 0;
 }
 
@@ -247,13 +257,20 @@ static int create_instances(ts_sim *s, ts_error *err) {
 }
 
 /* The calls of an evaluation, once the instances exist: compute_outputs in the system's dependency order, then
- * compute_derivatives of every instance with states. */
+ * compute_derivatives of every instance with states; and the links in the order gather_all() reads them. */
 static int plan_calls(ts_sim *s, ts_error *err) {
   const ts_system *sys = s->sys;
   s->output_plan = calloc(sys->n_output_calls + 1, sizeof *s->output_plan);
   s->derivative_plan = calloc(sys->n_inst + 1, sizeof *s->derivative_plan);
-  if (!s->output_plan || !s->derivative_plan)
+  s->gather = calloc(sys->n_links + 1, sizeof *s->gather);
+  if (!s->output_plan || !s->derivative_plan || !s->gather)
     return ts_fail(err, TS_E_NOMEM, "out of memory");
+  for (int accumulate = 0; accumulate <= 1; accumulate++)
+    for (size_t l = 0; l < sys->n_links; l++)
+      if (sys->links[l].accumulate == accumulate) {
+        s->gather[s->n_gather++] = (ts_gather){sys->links[l].input, sys->links[l].source, sys->links[l].factor};
+        s->n_gather_set += !accumulate;
+      }
   for (size_t c = 0; c < sys->n_output_calls; c++) {
     uint32_t i = sys->output_calls[c];
     const ts_instance *in = &sys->inst[i];
@@ -318,6 +335,7 @@ void ts_sim_free(ts_sim *s) {
   free(s->ev);
   free(s->output_plan);
   free(s->derivative_plan);
+  free(s->gather);
   free(s->instance);
   free(s->host);
   free(s->schedule);

@@ -28,6 +28,13 @@ typedef struct ts_call {
   const unsigned char *wanted[TS_N_WANTS]; /* output calls: ts_eval.outputs_wanted for each TS_WANT_* */
 } ts_call;
 
+/* One link as the gathering of all inputs reads it (system.h, ts_link), without the accumulate flag: the links that
+ * set an input and those that add to one are kept apart. */
+typedef struct ts_gather {
+  uint32_t input, source;
+  double factor;
+} ts_gather;
+
 struct ts_sim {
   const ts_system *sys;
   ts_sim_options opt;
@@ -52,6 +59,8 @@ struct ts_sim {
   ts_eval *ev;                            /* per instance, pointers into the arrays above */
   ts_call *output_plan, *derivative_plan; /* the calls of an evaluation, in order */
   size_t n_output_plan, n_derivative_plan;
+  ts_gather *gather; /* every link: first those that set an input, then those that add to one */
+  size_t n_gather_set, n_gather;
   void **instance;    /* per instance */
   ts_host_impl *host; /* per instance */
   /* Doses: the schedule still to come, the infusions running, and the log. */

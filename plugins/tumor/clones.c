@@ -181,10 +181,13 @@ static int tc_compute_outputs(void *instance, const ts_eval *e) {
   const double s = e->states[TC_S], r = e->states[TC_R], n = s + r;
   const double volume = tumor_volume(n, e->params[TC_CELL_DENSITY]);
   e->outputs[TC_N] = n;
-  e->outputs[TC_VOLUME] = volume;
-  if (ts_output_wanted(e, TC_DIAMETER)) /* its cbrt is the dearest part of the outputs */
+  /* Usually only N is wired: the rest (two divisions and a cbrt) only when the host reads them. */
+  if (ts_output_wanted(e, TC_VOLUME))
+    e->outputs[TC_VOLUME] = volume;
+  if (ts_output_wanted(e, TC_DIAMETER))
     e->outputs[TC_DIAMETER] = tumor_diameter(volume);
-  e->outputs[TC_RESISTANT_FRACTION] = n != 0.0 ? r / n : 0.0;
+  if (ts_output_wanted(e, TC_RESISTANT_FRACTION))
+    e->outputs[TC_RESISTANT_FRACTION] = n != 0.0 ? r / n : 0.0;
   return TS_OK;
 }
 
