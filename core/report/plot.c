@@ -214,7 +214,7 @@ void ts_plot_axes(ts_plot *p, const ts_axes *a, const char *xlabel, const char *
     ts_plot_text(p, a->left + a->width / 2, a->top + a->height + 16 + 2 * TICK_SIZE, 0.5, LABEL_SIZE, ink, xlabel);
   if (ylabel && *ylabel) {
     cairo_save(cr);
-    cairo_translate(cr, a->left - 16 - widest, a->top + a->height / 2);
+    cairo_translate(cr, fmax(LABEL_SIZE + 2, a->left - 16 - widest), a->top + a->height / 2);
     cairo_rotate(cr, -TS_PI / 2);
     ts_plot_text(p, 0, 0, 0.5, LABEL_SIZE, ink, ylabel);
     cairo_restore(cr);
@@ -393,7 +393,9 @@ double ts_plot_legend_at(ts_plot *p, double x, double y, const ts_legend_entry *
       cairo_fill(cr);
     } else {
       cairo_set_line_width(cr, 2.5);
+      set_dash(cr, e[i].dash);
       cairo_move_to(cr, x + pad, cy), cairo_line_to(cr, x + pad + key, cy), cairo_stroke(cr);
+      set_dash(cr, TS_SOLID);
     }
     ts_plot_text(p, x + 2 * pad + key, cy + size * 0.35, 0, size, (ts_rgb){0.1, 0.1, 0.1}, e[i].label);
   }

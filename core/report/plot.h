@@ -90,6 +90,7 @@ typedef struct ts_legend_entry {
   const char *label;
   ts_rgb color;
   int swatch; /* 1 a filled square, 0 a line */
+  int dash;   /* of the line: TS_SOLID, TS_DASHED or TS_DOTTED */
 } ts_legend_entry;
 void ts_plot_legend(ts_plot *p, const ts_axes *a, const ts_legend_entry *e, size_t n, int corner);
 /* The same box with its top left corner at pixel (x, y); returns its height. */

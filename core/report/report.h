@@ -95,6 +95,9 @@ void ts_report_draw_series(ts_plot *p, const ts_axes *a, const ts_series *s, ts_
 double ts_report_series_top(const ts_series *s);
 void ts_report_series_legend(ts_plot *p, const ts_axes *a, const ts_series *s, ts_rgb c, int corner);
 
+/* Why no arm has endpoints: "no endpoints recorded (the scenario defines none)" or "every patient failed". */
+const char *ts_report_no_endpoints_why(const ts_summary *s);
+
 /* "pk.C (mg/L)"-style label of a signal, into buf. */
 const char *ts_report_signal_label(char *buf, size_t cap, const char *what, const char *unit);
 

@@ -115,7 +115,7 @@ static int draw(ts_report *r, int e, km_curve *curves) {
   size_t n_entries = s->n_arms < 64 ? s->n_arms : 64;
   for (size_t i = 0; i < n_entries; i++) {
     legend_label(s, i, e, labels[i], sizeof labels[i]);
-    entries[i] = (ts_legend_entry){labels[i], ts_plot_series_color(i), 0};
+    entries[i] = (ts_legend_entry){labels[i], ts_plot_series_color(i), 0, TS_SOLID};
   }
   double legend_w, legend_h;
   ts_plot_legend_size(&probe, entries, n_entries, &legend_w, &legend_h);
@@ -188,12 +188,26 @@ static int draw(ts_report *r, int e, km_curve *curves) {
   return rc;
 }
 
+const char *ts_report_no_endpoints_why(const ts_summary *s) {
+  for (size_t i = 0; i < s->n_arms; i++)
+    if (s->arms[i].n_failed < s->arms[i].n_patients)
+      return "no endpoints recorded (the scenario defines none)";
+  return "every patient failed";
+}
+
 int ts_report_km(ts_report *r) {
   const ts_summary *s = r->summary;
   ts_page_add(&r->page, "<h2>Survival</h2>\n");
   if (!s->has_endpoints) {
     ts_page_missing(&r->page, "No Kaplan-Meier curves: the database has no endpoints table (the scenario defines no "
                               "endpoints).");
+    return 0;
+  }
+  size_t with_endpoints = 0;
+  for (size_t i = 0; i < s->n_arms; i++)
+    with_endpoints += s->arms[i].n;
+  if (with_endpoints == 0) {
+    ts_page_missing(&r->page, "No Kaplan-Meier curves: %s.", ts_report_no_endpoints_why(s));
     return 0;
   }
   for (int e = 0; e < 2; e++) {

@@ -145,7 +145,7 @@ static int nadirs(ts_report *r, const ts_series *series, size_t n_arms, double l
         ts_plot_rect(&p, &ax, b * BIN_WIDTH + i * w, 0, b * BIN_WIDTH + (i + 1) * w, percent[i * n_bins + b],
                      ts_plot_series_color(i), 0.9);
     if (i < 16)
-      e[i] = (ts_legend_entry){r->summary->arms[i].name, ts_plot_series_color(i), 1};
+      e[i] = (ts_legend_entry){r->summary->arms[i].name, ts_plot_series_color(i), 1, TS_SOLID};
   }
   thresholds(&p, &ax, lln, 1);
   const char *marks[4] = {"G1", "G2", "G3", "G4"};

@@ -3,12 +3,14 @@
  * amount per volume (pk.C in mg/L), shown in its own unit. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "plot.h"
 #include "report.h"
 
-#define FIG_W 640
-#define FIG_H 464 /* the legend goes under the axis */
+#define FIG_W      640
+#define NEGLIGIBLE 1e-9 /* of the largest concentration of all arms */
+#define FIG_H      464  /* the legend goes under the axis */
 
 void ts_report_draw_series(ts_plot *p, const ts_axes *a, const ts_series *s, ts_rgb c) {
   ts_plot_band(p, a, s->time, s->lo, s->hi, s->n_times, c, 0.22);
@@ -33,24 +35,27 @@ void ts_report_series_legend(ts_plot *p, const ts_axes *a, const ts_series *s, t
   char individuals[64];
   snprintf(individuals, sizeof individuals, "%zu individual patient%s", s->n_individual,
            s->n_individual == 1 ? "" : "s");
-  ts_legend_entry e[3] = {{"median", c, 0},
-                          {"5-95% of patients", (ts_rgb){0.75, 0.82, 0.9}, 1},
-                          {individuals, (ts_rgb){0.35, 0.35, 0.35}, 0}};
+  ts_legend_entry e[3] = {{"median", c, 0, TS_SOLID},
+                          {"5-95% of patients", (ts_rgb){0.75, 0.82, 0.9}, 1, TS_SOLID},
+                          {individuals, (ts_rgb){0.35, 0.35, 0.35}, 0, TS_SOLID}};
   e[1].color = (ts_rgb){1 - 0.22 * (1 - c.r), 1 - 0.22 * (1 - c.g), 1 - 0.22 * (1 - c.b)};
   ts_plot_legend(p, a, e, 3, corner);
 }
 
-static int profile(ts_report *r, const ts_report_signal *sig, size_t arm_index) {
+/* Arm arm_index's figure from the series of every arm (all[]): an arm whose largest value is negligible next to the
+ * largest of all arms had no drug (what remains is solver round-off, ~1e-19 mg/L) and is said so, not drawn. */
+static int profile(ts_report *r, const ts_report_signal *sig, const ts_series *all, double overall_max,
+                   size_t arm_index) {
   const ts_summary_arm *arm = &r->summary->arms[arm_index];
-  ts_series s;
-  if (ts_series_collect(r, sig->name, arm->name, arm->n_patients, 1.0, &s) != 0)
-    return -1;
+  const ts_series s = all[arm_index];
   int rc = 0;
   if (s.n_patients == 0 || s.n_times == 0) {
     ts_page_missing(&r->page, "Arm %s: no concentration profile, no trajectory of %s stored.", arm->name, sig->name);
-  } else if (!(s.max_value > 0)) {
-    ts_page_missing(&r->page, "Arm %s: %s is 0 throughout (no drug given in this arm): no profile drawn.", arm->name,
-                    sig->name);
+  } else if (!(s.max_value > NEGLIGIBLE * overall_max)) {
+    ts_page_missing(&r->page,
+                    "Arm %s: %s is 0 throughout (no drug given in this arm; at most %.3g %s, solver "
+                    "round-off): no profile drawn.",
+                    arm->name, sig->name, s.max_value, sig->unit);
   } else {
     double t_lo = s.time[0], t_hi = s.time[s.n_times - 1], lo = 0, hi = ts_report_series_top(&s);
     ts_axes_nice(&t_lo, &t_hi);
@@ -64,10 +69,8 @@ static int profile(ts_report *r, const ts_report_signal *sig, size_t arm_index) 
                   .ymin = lo,
                   .ymax = hi};
     ts_plot p;
-    if (ts_plot_open(&p, FIG_W, FIG_H, r->err) != 0) {
-      ts_series_free(&s);
+    if (ts_plot_open(&p, FIG_W, FIG_H, r->err) != 0)
       return -1;
-    }
     char title[160], ylabel[160], name[64], caption[512];
     snprintf(title, sizeof title, "Concentration, arm %s (%zu patients)", arm->name, s.n_patients);
     ts_plot_axes(&p, &ax, "time since start (d)", ts_report_signal_label(ylabel, sizeof ylabel, sig->name, sig->unit),
@@ -87,7 +90,6 @@ static int profile(ts_report *r, const ts_report_signal *sig, size_t arm_index) 
       ts_page_figure(&r->page, name, FIG_W, FIG_H, caption);
     }
   }
-  ts_series_free(&s);
   return rc;
 }
 
@@ -100,8 +102,21 @@ int ts_report_profiles(ts_report *r) {
                               "; add e.g. pk.C to output.signals.");
     return 0;
   }
-  for (size_t i = 0; i < r->summary->n_arms; i++)
-    if (profile(r, sig, i) != 0)
-      return -1;
-  return 0;
+  size_t n_arms = r->summary->n_arms;
+  ts_series *all = calloc(n_arms, sizeof *all);
+  if (!all)
+    return ts_fail(r->err, TS_E_NOMEM, "out of memory");
+  int rc = 0;
+  double overall_max = 0;
+  for (size_t i = 0; rc == 0 && i < n_arms; i++) {
+    rc = ts_series_collect(r, sig->name, r->summary->arms[i].name, r->summary->arms[i].n_patients, 1.0, &all[i]);
+    if (rc == 0 && all[i].max_value > overall_max)
+      overall_max = all[i].max_value;
+  }
+  for (size_t i = 0; rc == 0 && i < n_arms; i++)
+    rc = profile(r, sig, all, overall_max, i);
+  for (size_t i = 0; i < n_arms; i++)
+    ts_series_free(&all[i]);
+  free(all);
+  return rc;
 }

@@ -33,7 +33,7 @@ static void response_legend(ts_plot *p, const ts_axes *a, const size_t *counts, 
     if (counts[i] == 0)
       continue;
     snprintf(labels[n], sizeof labels[n], "%s (%zu)", categories[i], counts[i]);
-    e[n] = (ts_legend_entry){labels[n], response_color(categories[i]), 1};
+    e[n] = (ts_legend_entry){labels[n], response_color(categories[i]), 1, TS_SOLID};
     n++;
   }
   ts_plot_legend(p, a, e, n, corner);
@@ -236,6 +236,11 @@ static int spider(ts_report *r, size_t arm_index) {
   response_legend(&p, &ax, shown_by, 1);
   char name[64], caption[512];
   snprintf(name, sizeof name, "spider_%zu", arm_index + 1);
+  if (step == SQLITE_DONE && shown == 0) {
+    ts_plot_close(&p);
+    ts_page_missing(&r->page, "Arm %s: no spider plot, no patient has an assessment after the baseline.", arm->name);
+    return 0;
+  }
   int rc = step == SQLITE_DONE ? ts_plot_save(&p, r->dir, name, r->err)
                                : ts_fail(r->err, TS_E_IO, "%s: reading observations", r->db_path);
   ts_plot_close(&p);
@@ -260,7 +265,12 @@ int ts_report_response(ts_report *r) {
   if (!s->has_endpoints) {
     ts_page_missing(&r->page, "No waterfall plot: the database has no endpoints table.");
   } else {
+    size_t with_endpoints = 0;
     for (size_t i = 0; i < s->n_arms; i++)
+      with_endpoints += s->arms[i].n;
+    if (with_endpoints == 0)
+      ts_page_missing(&r->page, "No waterfall plot: %s.", ts_report_no_endpoints_why(s));
+    for (size_t i = 0; with_endpoints > 0 && i < s->n_arms; i++)
       if (waterfall(r, i) != 0)
         return -1;
   }

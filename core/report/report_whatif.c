@@ -10,8 +10,8 @@
 #include "report.h"
 #include "results_db.h"
 
-#define FIG_W 640
-#define FIG_H 380
+#define FIG_W   640
+#define PANEL_H 290 /* the plotting area; the legend goes under it */
 
 typedef struct plan_curve {
   double *time, *value;
@@ -73,20 +73,23 @@ static int overlay(ts_report *r, const ts_report_signal *sig, size_t index) {
       lo = pow(10, floor(log10(lo_pos))), hi = pow(10, ceil(log10(hi)));
     } else {
       lo = fmin(lo, 0);
+      if (lo > -1e-3 * fabs(hi)) /* solver round-off below 0 */
+        lo = 0;
       ts_axes_nice(&lo, &hi);
     }
     ts_axes_nice(&t_lo, &t_hi);
     ts_axes ax = {.left = 80,
                   .top = 36,
                   .width = FIG_W - 100,
-                  .height = FIG_H - 90,
+                  .height = PANEL_H,
                   .xmin = t_lo,
                   .xmax = t_hi,
                   .ymin = lo,
                   .ymax = hi,
                   .ylog = ylog};
     ts_plot p;
-    rc = ts_plot_open(&p, FIG_W, FIG_H, r->err);
+    int height = (int)(36 + PANEL_H + TS_LEGEND_BELOW_OFFSET + 18 * (double)s->n_arms + 16);
+    rc = ts_plot_open(&p, FIG_W, height, r->err);
     if (rc == 0) {
       char title[160], ylabel[200], name[64], caption[512];
       snprintf(title, sizeof title, "%s under each plan", sig->name);
@@ -98,16 +101,16 @@ static int overlay(ts_report *r, const ts_report_signal *sig, size_t index) {
         ts_plot_line(&p, &ax, c.curves[i].time, c.curves[i].value, c.curves[i].n, ts_plot_series_color(i), 1, 2,
                      dashes[i % 3]);
         if (i < 16)
-          e[i] = (ts_legend_entry){s->arms[i].name, ts_plot_series_color(i), 0};
+          e[i] = (ts_legend_entry){s->arms[i].name, ts_plot_series_color(i), 0, dashes[i % 3]};
       }
-      ts_plot_legend(&p, &ax, e, s->n_arms < 16 ? s->n_arms : 16, 0);
+      ts_plot_legend(&p, &ax, e, s->n_arms < 16 ? s->n_arms : 16, TS_LEGEND_BELOW);
       snprintf(name, sizeof name, "whatif_%zu", index + 1);
       rc = ts_plot_save(&p, r->dir, name, r->err);
       ts_plot_close(&p);
       if (rc == 0) {
         snprintf(caption, sizeof caption, "%s (%s) of the twin under each plan%s.", sig->name, sig->unit,
                  ylog ? ", on a log scale" : "");
-        ts_page_figure(&r->page, name, FIG_W, FIG_H, caption);
+        ts_page_figure(&r->page, name, FIG_W, height, caption);
       }
     }
   }
