@@ -51,21 +51,28 @@ static int env_init(model_env *e, const ts_model *m, const char *name) {
   return m->init(e->inst, &e->host.api, e->params, 0.0, e->states);
 }
 
-/* Outputs, then derivatives (when deriv is not NULL), at (t, states, inputs). */
-static int eval(model_env *e, double t, const double *states, const double *inputs, double *out, double *deriv) {
+/* Outputs (those `wanted` flags, all when NULL: ts_eval.outputs_wanted), then derivatives (when deriv is not NULL),
+ * at (t, states, inputs). */
+static int eval_wanted(model_env *e, double t, const double *states, const double *inputs, const unsigned char *wanted,
+                       double *out, double *deriv) {
   ts_eval ev = {.host = &e->host.api,
                 .t = t,
                 .params = e->params,
                 .states = states,
                 .inputs = inputs,
                 .dose_rates = e->rates,
-                .outputs = out};
+                .outputs = out,
+                .outputs_wanted = wanted};
   int rc = e->m->n_outputs ? e->m->compute_outputs(e->inst, &ev) : TS_OK;
   if (rc == TS_OK && deriv && e->m->n_states) {
     ev.derivatives = deriv;
     rc = e->m->compute_derivatives(e->inst, &ev);
   }
   return rc;
+}
+
+static int eval(model_env *e, double t, const double *states, const double *inputs, double *out, double *deriv) {
+  return eval_wanted(e, t, states, inputs, NULL, out, deriv);
 }
 
 static int all_finite(const double *v, size_t n) {
@@ -128,6 +135,37 @@ static int check_rhs(checker *c, model_env *e) {
   free(out2);
   free(deriv2);
   return finite;
+}
+
+/* ts_eval.outputs_wanted: asked for one output only, a model gives it the same value as when asked for all, and the
+ * same derivatives (which may not read an output it skipped). */
+static void check_outputs_wanted(checker *c, model_env *e) {
+  const ts_model *m = e->m;
+  if (m->n_outputs == 0) {
+    report(c, 1, "outputs on demand", "nothing to check (no outputs)");
+    return;
+  }
+  phase(c, "outputs on demand");
+  unsigned char *wanted = calloc(m->n_outputs, 1);
+  double *out = calloc(m->n_outputs, sizeof(double)), *deriv = calloc(m->n_states + 1, sizeof(double));
+  char wrong[512] = "";
+  size_t used = 0;
+  for (uint32_t o = 0; wanted && out && deriv && o < m->n_outputs; o++) {
+    memset(wanted, 0, m->n_outputs);
+    wanted[o] = 1;
+    for (uint32_t k = 0; k < m->n_outputs; k++)
+      out[k] = NAN; /* what a skipped output holds, should the derivatives read it */
+    int rc = eval_wanted(e, 0.0, e->states, e->inputs, wanted, out, deriv);
+    int same = rc == TS_OK && !memcmp(&out[o], &e->outputs[o], sizeof(double)) &&
+               !memcmp(deriv, e->deriv, m->n_states * sizeof(double));
+    if (!same && used < sizeof wrong)
+      used += (size_t)snprintf(wrong + used, sizeof wrong - used, "%s%s", used ? ", " : "", m->outputs[o].name);
+  }
+  report(c, !*wrong, "outputs on demand",
+         *wrong ? "asked for only %s, the model gives another value or other derivatives than when asked for all"
+                : "%s",
+         *wrong ? wrong : "each output asked for alone has its value, and the derivatives do not change");
+  free(wanted), free(out), free(deriv);
 }
 
 /* Is input j among output o's direct inputs? */
@@ -360,6 +398,7 @@ static int check_model(checker *c, const ts_library *lib, const ts_model *m) {
   }
   (void)lib;
   if (check_rhs(c, &e)) {
+    check_outputs_wanted(c, &e);
     check_dependencies(c, &e);
     check_jacobian(c, &e);
     check_threads(c, m, &e);

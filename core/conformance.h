@@ -6,6 +6,7 @@
  * and for each model, in a child process so that a crash is a failed check, not a dead checker:
  *   - init and the right-hand side at the default parameters and inputs are finite;
  *   - they are repeatable: the same call twice gives bitwise the same numbers;
+ *   - asked for one output only (ts_eval.outputs_wanted), a model gives it and the derivatives unchanged;
  *   - every output's declared direct inputs are complete: perturbing an input moves only outputs that list it;
  *   - an analytic Jacobian agrees with central finite differences;
  *   - two instances advanced on two threads at once give bitwise the same results as one alone (no hidden global
