@@ -30,7 +30,8 @@ warn() { printf '\033[1;33mWARNING: %s\033[0m\n' "$*" >&2; }
 
 # --- 1. Debian packages --------------------------------------------------------------------------------------
 packages=(gcc make cmake pkg-config dpkg-dev xz-utils ca-certificates sqlite3
-  libyaml-dev libsqlite3-dev libssl-dev libcmocka-dev librandom123-dev)
+  libyaml-dev libsqlite3-dev libssl-dev libcmocka-dev librandom123-dev
+  libcairo2-dev fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -46,6 +47,12 @@ apt_install() {
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
   apt_install "${missing[@]}"
+fi
+# The report test opens the page in Debian's chromium (headless), in test mode only. Should it not install, the
+# rest of the suite still runs and that one check says it was skipped.
+if [ "$mode" = test ] && ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q 'install ok installed'; then
+  say "installing Debian packages: chromium (for the report's browser test)"
+  apt_install chromium || warn "chromium could not be installed: the report's browser check will be skipped"
 fi
 
 # --- 2. An optimised CVODE from Debian's source package -------------------------------------------------------
