@@ -245,15 +245,13 @@ static int spider(ts_report *r, size_t arm_index) {
                                : ts_fail(r->err, TS_E_IO, "%s: reading observations", r->db_path);
   ts_plot_close(&p);
   if (rc == 0) {
+    char sample[96] = ""; /* patients 1, 1 + every, 1 + 2 every, ... in patient_id order */
+    if (every > 1)
+      snprintf(sample, sizeof sample, " (one in %zu, in the order of patient numbers)", every);
     snprintf(caption, sizeof caption,
              "Arm %s: change of the observed %s from each patient's baseline at every assessment, for %zu of %zu "
-             "patients (every %zu%s by patient number), coloured by best overall response; values above +100%% are "
-             "drawn at +100%%.",
-             arm->name, r->recist_signal, shown, n_patients, every,
-             every == 1   ? "st"
-             : every == 2 ? "nd"
-             : every == 3 ? "rd"
-                          : "th");
+             "patients%s, coloured by best overall response; values above +100%% are drawn at +100%%.",
+             arm->name, r->recist_signal, shown, n_patients, sample);
     ts_page_figure(&r->page, name, FIG_W, FIG_H, caption);
   }
   return rc;

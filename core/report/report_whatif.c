@@ -67,8 +67,8 @@ static int overlay(ts_report *r, const ts_report_signal *sig, size_t index) {
   if (rc == 0 && !isfinite(lo)) {
     ts_page_missing(&r->page, "%s: no values stored.", sig->name);
   } else if (rc == 0) {
-    /* cell counts that span decades read better on a log axis */
-    int ylog = strstr(sig->unit, "cells") && lo > 0 && hi / lo_pos > 1e3;
+    /* cell counts that span decades (a tumor shrinking and regrowing) read better on a log axis */
+    int ylog = strstr(sig->unit, "cells") && lo > 0 && hi / lo_pos > 1e2;
     if (ylog) {
       lo = pow(10, floor(log10(lo_pos))), hi = pow(10, ceil(log10(hi)));
     } else {
