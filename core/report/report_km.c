@@ -176,13 +176,17 @@ static int draw(ts_report *r, int e, km_curve *curves) {
   int rc = ts_plot_save(&p, r->dir, name, r->err);
   ts_plot_close(&p);
   if (rc == 0) {
-    char caption[512];
-    snprintf(caption, sizeof caption,
-             "Kaplan-Meier estimate of %s per arm; vertical ticks mark censored patients (one per distinct time), the "
-             "dotted line S = 0.5. Medians with Brookmeyer-Crowley 95%% CIs and Cox hazard ratios against %s (%s "
-             "ties) as twinsim summary gives them.",
-             e == 0 ? "progression-free survival" : "overall survival", s->arms[0].name,
-             s->ties == TS_COX_EFRON ? "Efron" : "Breslow");
+    char caption[4096];
+    size_t used = (size_t)snprintf(
+        caption, sizeof caption,
+        "Kaplan-Meier estimate of %s per arm; vertical ticks mark censored patients (one per distinct time), the "
+        "dotted line S = 0.5. Medians with Brookmeyer-Crowley 95%% CIs and Cox hazard ratios against %s (%s ties) as "
+        "twinsim summary gives them. Legend:",
+        e == 0 ? "progression-free survival" : "overall survival", s->arms[0].name,
+        s->ties == TS_COX_EFRON ? "Efron" : "Breslow");
+    for (size_t i = 0; i < n_entries && used < sizeof caption; i++) /* the legend's text, searchable and testable */
+      used +=
+          (size_t)snprintf(caption + used, sizeof caption - used, " %.255s%s", labels[i], i + 1 < n_entries ? ";" : ".");
     ts_page_figure(&r->page, name, WIDTH, height, caption);
   }
   return rc;

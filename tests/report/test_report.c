@@ -183,6 +183,41 @@ static void check_tables(const char *summary_out, const char *html) {
   assert_true(arms > 0);
 }
 
+/* Every number in the captions of the Kaplan-Meier figures (their legends: medians, intervals, hazard ratios) is one
+ * that summary printed. */
+static void check_km_numbers(const char *summary_out, const char *html) {
+  size_t checked = 0;
+  for (const char *s = strstr(html, "<figcaption>Kaplan-Meier"); s; s = strstr(s + 1, "<figcaption>Kaplan-Meier")) {
+    const char *legend = strstr(s, "Legend:"), *end = strstr(s, "</figcaption>");
+    assert_non_null(legend);
+    assert_true(legend < end);
+    for (const char *c = legend; c < end;) {
+      size_t skip = strcspn(c, "0123456789");
+      c += skip;
+      if (c >= end)
+        break;
+      size_t len = strspn(c, "0123456789.e-+");
+      while (len > 0 && strchr(".-+e", c[len - 1])) /* a full stop after a number */
+        len--;
+      char number[64], padded[80];
+      snprintf(number, sizeof number, "%.*s", (int)len, c);
+      if (strcmp(number, "95") != 0) { /* "95% CI" */
+        snprintf(padded, sizeof padded, " %s ", number);
+        char *alt = NULL;
+        if (!strstr(summary_out, padded)) { /* at a line's end */
+          snprintf(padded, sizeof padded, " %s\n", number);
+          alt = strstr(summary_out, padded);
+          if (!alt)
+            fail_msg("the Kaplan-Meier legend shows %s, which summary does not print", number);
+        }
+        checked++;
+      }
+      c += len ? len : 1;
+    }
+  }
+  assert_true(checked >= 4);
+}
+
 /* ---- figures --------------------------------------------------------------------------------------------------- */
 
 /* The PNG is width x height and not blank: at least 1% of its pixels differ from the corner's (the background)
@@ -262,6 +297,7 @@ static void test_tables_equal_summary(void **state) {
     char dir[1024];
     char *html = report_ok(db, "tables", options[k][0], options[k][1], options[k][2], options[k][3], dir, sizeof dir);
     check_tables(o.out, html);
+    check_km_numbers(o.out, html);
     /* what the data allow is all there: a comparison, and every figure family of a trial */
     expect_in(o.out, "hazard ratio vs");
     static const char *const figures[] = {
