@@ -80,11 +80,13 @@ typedef struct ts_series {
   double *minimum;             /* per trajectory read: its smallest value (NAN when none), e.g. a neutrophil nadir */
   double *argmin;              /* and the time of it */
   double max_value, min_value; /* over every finite value read */
+  int unreadable;              /* the trajectories could not be read (the page says why); the series is empty */
 } ts_series;
 
 /* Reads `signal` for the patients of `arm` (n_patients of them at most), each value times factor. Memory: one double
- * per patient and grid time (n_patients x n_times), which is 2.9 MB for 1,000 patients x 366 days. Returns 0, or -1
- * with r->err set. */
+ * per patient and grid time (n_patients x n_times), which is 2.9 MB for 1,000 patients x 366 days. Returns 0 (when
+ * the trajectories cannot be read, with an empty series marked unreadable and a sentence in the page), or -1 with
+ * r->err set when memory runs out. */
 int ts_series_collect(ts_report *r, const char *signal, const char *arm, size_t n_patients, double factor,
                       ts_series *out);
 void ts_series_free(ts_series *s);

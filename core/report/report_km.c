@@ -185,8 +185,8 @@ static int draw(ts_report *r, int e, km_curve *curves) {
         e == 0 ? "progression-free survival" : "overall survival", s->arms[0].name,
         s->ties == TS_COX_EFRON ? "Efron" : "Breslow");
     for (size_t i = 0; i < n_entries && used < sizeof caption; i++) /* the legend's text, searchable and testable */
-      used +=
-          (size_t)snprintf(caption + used, sizeof caption - used, " %.255s%s", labels[i], i + 1 < n_entries ? ";" : ".");
+      used += (size_t)snprintf(caption + used, sizeof caption - used, " %.255s%s", labels[i],
+                               i + 1 < n_entries ? ";" : ".");
     ts_page_figure(&r->page, name, WIDTH, height, caption);
   }
   return rc;

@@ -193,7 +193,7 @@ int ts_report_neutrophils(ts_report *r) {
     if (rc == 0 && series[i].n_times > 0 && series[i].n_patients > 0) {
       with_data++;
       rc = over_time(r, sig, i, &series[i], lln);
-    } else if (rc == 0) {
+    } else if (rc == 0 && !series[i].unreadable) {
       ts_page_missing(&r->page, "Arm %s: no trajectory of %s stored.", s->arms[i].name, sig->name);
     }
   }

@@ -49,7 +49,9 @@ static int profile(ts_report *r, const ts_report_signal *sig, const ts_series *a
   const ts_summary_arm *arm = &r->summary->arms[arm_index];
   const ts_series s = all[arm_index];
   int rc = 0;
-  if (s.n_patients == 0 || s.n_times == 0) {
+  if (s.unreadable) {
+    /* the page already says why */
+  } else if (s.n_patients == 0 || s.n_times == 0) {
     ts_page_missing(&r->page, "Arm %s: no concentration profile, no trajectory of %s stored.", arm->name, sig->name);
   } else if (!(s.max_value > NEGLIGIBLE * overall_max)) {
     ts_page_missing(&r->page,

@@ -179,16 +179,21 @@ int ts_series_collect(ts_report *r, const char *signal, const char *arm, size_t 
   int rc = -1;
   if (!out->minimum || !out->argmin)
     ts_fail(r->err, TS_E_NOMEM, "out of memory");
-  else if ((rc = ts_results_each_trajectory(r->db, signal, arm, collect_one, &c, why, sizeof why)) == -1)
-    ts_fail(r->err, TS_E_IO, "%s: reading %s: %s", r->db_path, signal, why);
-  else if (rc != 0 || summarise_columns(&c) != 0) /* collect_one stops only when out of memory */
+  else if ((rc = ts_results_each_trajectory(r->db, signal, arm, collect_one, &c, why, sizeof why)) == -1) {
+    /* said in the page: the other sections can still be drawn */
+    ts_page_missing(&r->page, "Arm %s: the trajectories of %s cannot be read: %s.", arm, signal, why);
+    rc = 0;
+    out->unreadable = 1;
+    out->n_patients = 0;
+  } else if (rc != 0 || summarise_columns(&c) != 0) /* collect_one stops only when out of memory */
     rc = ts_fail(r->err, TS_E_NOMEM, "out of memory");
   for (size_t j = 0; j < out->n_times; j++)
     free(c.column[j]);
   free(c.column);
-  if (rc != 0) {
+  if (rc != 0 || out->unreadable) {
     ts_series_free(out);
-    return -1;
+    out->unreadable = rc == 0;
+    return rc == 0 ? 0 : -1;
   }
   return 0;
 }

@@ -49,10 +49,13 @@ static int overlay(ts_report *r, const ts_report_signal *sig, size_t index) {
   if (!c.curves)
     return ts_fail(r->err, TS_E_NOMEM, "out of memory");
   char why[512] = "";
+  int unreadable = 0;
   int rc = ts_results_each_trajectory(r->db, sig->name, NULL, keep_curve, &c, why, sizeof why);
-  if (rc == -1)
-    ts_fail(r->err, TS_E_IO, "%s: reading %s: %s", r->db_path, sig->name, why);
-  else if (rc != 0)
+  if (rc == -1) { /* said in the page: the other signals can still be drawn */
+    ts_page_missing(&r->page, "%s: the trajectories cannot be read: %s.", sig->name, why);
+    rc = 0;
+    unreadable = 1;
+  } else if (rc != 0)
     rc = ts_fail(r->err, TS_E_NOMEM, "out of memory");
   double t_lo = INFINITY, t_hi = -INFINITY, lo = INFINITY, hi = -INFINITY, lo_pos = INFINITY;
   for (size_t i = 0; i < s->n_arms; i++)
@@ -64,7 +67,9 @@ static int overlay(ts_report *r, const ts_report_signal *sig, size_t index) {
       if (v > 0)
         lo_pos = fmin(lo_pos, v);
     }
-  if (rc == 0 && !isfinite(lo)) {
+  if (rc == 0 && unreadable) {
+    /* said above */
+  } else if (rc == 0 && !isfinite(lo)) {
     ts_page_missing(&r->page, "%s: no values stored.", sig->name);
   } else if (rc == 0) {
     /* cell counts that span decades (a tumor shrinking and regrowing) read better on a log axis */
