@@ -200,7 +200,7 @@ static int spider(ts_report *r, size_t arm_index) {
   ts_plot_axes(&p, &ax, "time since start (d)", "change from baseline (%)", title);
   ts_plot_hline(&p, &ax, 20, ts_oi_black, TS_DASHED, "+20%");
   ts_plot_hline(&p, &ax, -30, ts_oi_black, TS_DASHED, "-30%");
-  double t[512], y[512], baseline = NAN;
+  double t[512], y[512], baseline = NAN; /* a patient's assessments; more than 512 are not drawn */
   size_t m = 0, ordinal = 0, shown = 0, shown_by[5] = {0};
   int64_t current = INT64_MIN;
   char best[4] = "";
