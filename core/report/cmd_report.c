@@ -106,7 +106,7 @@ static int build(ts_report *r) {
   }
   if (r->whatif)
     return ts_report_whatif(r) != 0 || ts_report_tables(r) != 0 ? -1 : 0;
-  if (ts_report_km(r) != 0 || ts_report_response(r) != 0 || ts_report_profiles(r) != 0 ||
+  if (ts_report_overview(r) != 0 || ts_report_km(r) != 0 || ts_report_response(r) != 0 || ts_report_profiles(r) != 0 ||
       ts_report_neutrophils(r) != 0 || ts_report_tables(r) != 0)
     return -1;
   return 0;

@@ -54,6 +54,7 @@ typedef struct ts_report {
 /* The figure families, in page order. Each adds its section to r->page and writes its files into r->dir. Data that
  * is missing gives a sentence in the page, not a failure: -1 (with r->err set) only when a file cannot be written,
  * the database cannot be read, or memory runs out. */
+int ts_report_overview(ts_report *r);    /* report_tables.c: ORR, medians, HR and log-rank, arms side by side */
 int ts_report_tables(ts_report *r);      /* report_tables.c: per-arm statistics, scenario, versions, solver */
 int ts_report_km(ts_report *r);          /* report_km.c: Kaplan-Meier curves of PFS and OS */
 int ts_report_response(ts_report *r);    /* report_response.c: waterfall and spider plots */

@@ -61,6 +61,65 @@ static int query_table(ts_report *r, const char *sql, const char *const *headers
   return 0;
 }
 
+/* The line of an arm whose label starts with prefix, or NULL. */
+static const ts_summary_line *line_of(const ts_summary *s, size_t arm, const char *prefix) {
+  for (size_t i = 0; i < s->n_lines; i++)
+    if (s->lines[i].arm == arm && s->lines[i].label && strncmp(s->lines[i].label, prefix, strlen(prefix)) == 0)
+      return &s->lines[i];
+  return NULL;
+}
+
+int ts_report_overview(ts_report *r) {
+  const ts_summary *s = r->summary;
+  ts_page *pg = &r->page;
+  static const char *const rows[][2] = {{"ORR (CR+PR)", "ORR (CR+PR)"},
+                                        {"PFS median (d)", "PFS median (d)"},
+                                        {"OS median (d)", "OS median (d)"},
+                                        {"PFS hazard ratio vs", "PFS hazard ratio vs reference"},
+                                        {"PFS log-rank vs", "PFS log-rank vs reference"},
+                                        {"OS hazard ratio vs", "OS hazard ratio vs reference"},
+                                        {"OS log-rank vs", "OS log-rank vs reference"}};
+  ts_page_add(pg, "<h2>Key results</h2>\n<table class=\"overview\">\n<tr><th></th>");
+  for (size_t a = 0; a < s->n_arms; a++) {
+    ts_page_add(pg, "<th>");
+    ts_page_text(pg, s->arms[a].name);
+    ts_page_add(pg, "%s</th>", a == 0 ? " (reference)" : "");
+  }
+  ts_page_add(pg, "</tr>\n");
+  for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+    if (k >= 3 && s->n_arms < 2)
+      break;
+    ts_page_add(pg, "<tr><th>");
+    ts_page_text(pg, rows[k][1]);
+    ts_page_add(pg, "</th>");
+    for (size_t a = 0; a < s->n_arms; a++) {
+      const ts_summary_line *l = line_of(s, a, rows[k][0]);
+      ts_page_add(pg, "<td class=\"num\">");
+      if (k >= 3 && a == 0) {
+        ts_page_add(pg, "reference");
+      } else if (!l) {
+        ts_page_add(pg, "&ndash;");
+      } else { /* the summary's own texts: value, detail, interval */
+        ts_page_text(pg, l->value);
+        if (*l->detail) {
+          ts_page_add(pg, " (");
+          ts_page_text(pg, l->detail);
+          ts_page_add(pg, ")");
+        }
+        if (*l->ci) {
+          ts_page_add(pg, "<br>");
+          ts_page_text(pg, l->ci);
+        }
+      }
+      ts_page_add(pg, "</td>");
+    }
+    ts_page_add(pg, "</tr>\n");
+  }
+  ts_page_add(pg, "</table>\n<p class=\"note\">Every arm's full statistics, with toxicity grades and paired "
+                  "differences, are in the tables at the end of the page.</p>\n");
+  return 0;
+}
+
 int ts_report_tables(ts_report *r) {
   const ts_summary *s = r->summary;
   ts_page *pg = &r->page;

@@ -183,39 +183,47 @@ static void check_tables(const char *summary_out, const char *html) {
   assert_true(arms > 0);
 }
 
-/* Every number in the captions of the Kaplan-Meier figures (their legends: medians, intervals, hazard ratios) is one
- * that summary printed. */
-static void check_km_numbers(const char *summary_out, const char *html) {
+/* Every number in text[from, to) is one that summary printed (as a word of its output); returns how many. */
+static size_t check_numbers_printed(const char *summary_out, const char *from, const char *to, const char *where) {
+  size_t checked = 0;
+  for (const char *c = from; c < to;) {
+    c += strcspn(c, "0123456789");
+    if (c >= to)
+      break;
+    size_t len = strspn(c, "0123456789.e-+/");     /* "2/30" is one number of summary's */
+    while (len > 0 && strchr(".-+e/", c[len - 1])) /* a full stop after a number */
+      len--;
+    char number[64], padded[80];
+    snprintf(number, sizeof number, "%.*s", (int)len, c);
+    c += len ? len : 1;
+    if (strcmp(number, "95") == 0) /* "95% CI" */
+      continue;
+    snprintf(padded, sizeof padded, " %s ", number);
+    if (!strstr(summary_out, padded)) {
+      snprintf(padded, sizeof padded, " %s\n", number); /* at a line's end */
+      if (!strstr(summary_out, padded))
+        fail_msg("%s shows %s, which summary does not print", where, number);
+    }
+    checked++;
+  }
+  return checked;
+}
+
+/* The numbers of the Kaplan-Meier legends (repeated in their captions: medians, intervals, hazard ratios) and of the
+ * key-results table are all ones summary printed. */
+static void check_key_numbers(const char *summary_out, const char *html) {
   size_t checked = 0;
   for (const char *s = strstr(html, "<figcaption>Kaplan-Meier"); s; s = strstr(s + 1, "<figcaption>Kaplan-Meier")) {
     const char *legend = strstr(s, "Legend:"), *end = strstr(s, "</figcaption>");
     assert_non_null(legend);
     assert_true(legend < end);
-    for (const char *c = legend; c < end;) {
-      size_t skip = strcspn(c, "0123456789");
-      c += skip;
-      if (c >= end)
-        break;
-      size_t len = strspn(c, "0123456789.e-+");
-      while (len > 0 && strchr(".-+e", c[len - 1])) /* a full stop after a number */
-        len--;
-      char number[64], padded[80];
-      snprintf(number, sizeof number, "%.*s", (int)len, c);
-      if (strcmp(number, "95") != 0) { /* "95% CI" */
-        snprintf(padded, sizeof padded, " %s ", number);
-        char *alt = NULL;
-        if (!strstr(summary_out, padded)) { /* at a line's end */
-          snprintf(padded, sizeof padded, " %s\n", number);
-          alt = strstr(summary_out, padded);
-          if (!alt)
-            fail_msg("the Kaplan-Meier legend shows %s, which summary does not print", number);
-        }
-        checked++;
-      }
-      c += len ? len : 1;
-    }
+    checked += check_numbers_printed(summary_out, legend, end, "the Kaplan-Meier legend");
   }
-  assert_true(checked >= 4);
+  const char *overview = strstr(html, "<table class=\"overview\">");
+  assert_non_null(overview);
+  size_t in_table = check_numbers_printed(summary_out, strstr(overview, "</tr>"), strstr(overview, "</table>"),
+                                          "the key-results table");
+  assert_true(checked >= 4 && in_table >= 10);
 }
 
 /* ---- figures --------------------------------------------------------------------------------------------------- */
@@ -297,7 +305,7 @@ static void test_tables_equal_summary(void **state) {
     char dir[1024];
     char *html = report_ok(db, "tables", options[k][0], options[k][1], options[k][2], options[k][3], dir, sizeof dir);
     check_tables(o.out, html);
-    check_km_numbers(o.out, html);
+    check_key_numbers(o.out, html);
     /* what the data allow is all there: a comparison, and every figure family of a trial */
     expect_in(o.out, "hazard ratio vs");
     static const char *const figures[] = {
