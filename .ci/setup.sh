@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # twinsim developer set-up: install what is missing, build, then run the demo or every test.
 #
-#   bash .ci/setup.sh demo   # build (Release) and run the demo virtual trial
+#   bash .ci/setup.sh demo   # build (Release), run the demo virtual trial, print its summary, write its report
 #   bash .ci/setup.sh test   # build twice (Release, ASan+UBSan) with -Werror and run the whole suite both ways
 #
 # Idempotent: a second run installs nothing and rebuilds only what changed.
@@ -112,12 +112,13 @@ configure_and_build() { # dir, extra cmake args...
 if [ "$mode" = demo ]; then
   say "building twinsim in build/"
   configure_and_build build
-  say "running the demo: build/twinsim run scenarios/demo.yaml -o build/demo.db"
-  rm -f build/demo.db
-  build/twinsim run scenarios/demo.yaml -o build/demo.db
-  say "a look at the stored trajectory (docs/storage.md explains the schema)"
-  sqlite3 -header -column build/demo.db \
-    "SELECT time, \"pk.C\", \"tumor.N\" FROM trajectory WHERE patient_id = 1 AND CAST(time AS INTEGER) % 28 = 0 LIMIT 14;"
+  say "running the demo virtual trial: build/twinsim run scenarios/neutropenia_dose_hold.yaml -o build/demo.db"
+  build/twinsim run scenarios/neutropenia_dose_hold.yaml -o build/demo.db --force
+  say "its statistics: build/twinsim summary build/demo.db"
+  build/twinsim summary build/demo.db
+  say "its report: build/twinsim report build/demo.db -o build/demo-report"
+  build/twinsim report build/demo.db -o build/demo-report --force
+  say "open build/demo-report/index.html in a browser (docs/report.md explains every figure)"
 else
   say "building twinsim in build/ (Release, -Werror)"
   configure_and_build build -DTWINSIM_WERROR=ON
