@@ -92,6 +92,14 @@ int ts_series_collect(ts_report *r, const char *signal, const char *arm, size_t 
                       ts_series *out);
 void ts_series_free(ts_series *s);
 
+/* report_profiles.c: the frame of a series figure (TS_SERIES_FIG_W x TS_SERIES_FIG_H, room for the legend under the
+ * axis): time over the series' grid and values from 0 to top, both widened to round ticks, axes and title drawn.
+ * Returns 0, or -1 with err set (p is then not open). */
+#define TS_SERIES_FIG_W 640
+#define TS_SERIES_FIG_H 464
+int ts_report_series_figure(ts_plot *p, ts_axes *ax, const ts_series *s, double top, const char *ylabel,
+                            const char *title, ts_error *err);
+
 /* report_profiles.c: a series drawn as its 5-95% band, the individual curves and the median in colour c; the
  * largest value drawn; the legend of those three. */
 void ts_report_draw_series(ts_plot *p, const ts_axes *a, const ts_series *s, ts_rgb c);

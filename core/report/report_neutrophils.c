@@ -10,8 +10,8 @@
 #include "plot.h"
 #include "report.h"
 
-#define FIG_W     640
-#define FIG_H     464 /* the legend goes under the axis */
+#define FIG_W 640
+
 #define ANC_UNIT  "1e9 cells/L"
 #define NADIR_H   400
 #define BIN_WIDTH 0.25 /* 1e9 cells/L per bar of the nadir histogram */
@@ -57,23 +57,13 @@ static void thresholds(ts_plot *p, const ts_axes *a, double lln, int vertical) {
 
 static int over_time(ts_report *r, const ts_report_signal *sig, size_t arm_index, const ts_series *s, double lln) {
   const ts_summary_arm *arm = &r->summary->arms[arm_index];
-  double t_lo = s->time[0], t_hi = s->time[s->n_times - 1], lo = 0, hi = fmax(ts_report_series_top(s), lln);
-  ts_axes_nice(&t_lo, &t_hi);
-  ts_axes_nice(&lo, &hi);
-  ts_axes ax = {.left = 75,
-                .top = 36,
-                .width = FIG_W - 95,
-                .height = FIG_H - 154,
-                .xmin = t_lo,
-                .xmax = t_hi,
-                .ymin = lo,
-                .ymax = hi};
-  ts_plot p;
-  if (ts_plot_open(&p, FIG_W, FIG_H, r->err) != 0)
-    return -1;
   char title[160], name[64], caption[640];
   snprintf(title, sizeof title, "Neutrophils, arm %s (%zu patients)", arm->name, s->n_patients);
-  ts_plot_axes(&p, &ax, "time since start (d)", "neutrophil count (1e9 cells/L)", title);
+  ts_plot p;
+  ts_axes ax;
+  if (ts_report_series_figure(&p, &ax, s, fmax(ts_report_series_top(s), lln), "neutrophil count (1e9 cells/L)", title,
+                              r->err))
+    return -1;
   thresholds(&p, &ax, lln, 0);
   ts_rgb c = ts_plot_series_color(arm_index);
   ts_report_draw_series(&p, &ax, s, c);
@@ -87,7 +77,7 @@ static int over_time(ts_report *r, const ts_report_signal *sig, size_t arm_index
              "and the first %zu patients. Dashed: CTCAE v5 thresholds of neutrophil count decreased, grade 1 below "
              "the lower limit of normal (%g), grade 2 below 1.5, grade 3 below 1.0, grade 4 below 0.5.",
              arm->name, sig->name, sig->unit, s->n_individual, lln);
-    ts_page_figure(&r->page, name, FIG_W, FIG_H, caption);
+    ts_page_figure(&r->page, name, TS_SERIES_FIG_W, TS_SERIES_FIG_H, caption);
   }
   return rc;
 }

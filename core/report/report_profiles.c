@@ -8,9 +8,26 @@
 #include "plot.h"
 #include "report.h"
 
-#define FIG_W      640
 #define NEGLIGIBLE 1e-9 /* of the largest concentration of all arms */
-#define FIG_H      464  /* the legend goes under the axis */
+
+int ts_report_series_figure(ts_plot *p, ts_axes *ax, const ts_series *s, double top, const char *ylabel,
+                            const char *title, ts_error *err) {
+  double t_lo = s->time[0], t_hi = s->time[s->n_times - 1], lo = 0, hi = top;
+  ts_axes_nice(&t_lo, &t_hi);
+  ts_axes_nice(&lo, &hi);
+  *ax = (ts_axes){.left = 75,
+                  .top = 36,
+                  .width = TS_SERIES_FIG_W - 95,
+                  .height = TS_SERIES_FIG_H - 154,
+                  .xmin = t_lo,
+                  .xmax = t_hi,
+                  .ymin = lo,
+                  .ymax = hi};
+  if (ts_plot_open(p, TS_SERIES_FIG_W, TS_SERIES_FIG_H, err) != 0)
+    return -1;
+  ts_plot_axes(p, ax, "time since start (d)", ylabel, title);
+  return 0;
+}
 
 void ts_report_draw_series(ts_plot *p, const ts_axes *a, const ts_series *s, ts_rgb c) {
   ts_plot_band(p, a, s->time, s->lo, s->hi, s->n_times, c, 0.22);
@@ -59,24 +76,13 @@ static int profile(ts_report *r, const ts_report_signal *sig, const ts_series *a
                     "round-off): no profile drawn.",
                     arm->name, sig->name, s.max_value, sig->unit);
   } else {
-    double t_lo = s.time[0], t_hi = s.time[s.n_times - 1], lo = 0, hi = ts_report_series_top(&s);
-    ts_axes_nice(&t_lo, &t_hi);
-    ts_axes_nice(&lo, &hi);
-    ts_axes ax = {.left = 75,
-                  .top = 36,
-                  .width = FIG_W - 95,
-                  .height = FIG_H - 154,
-                  .xmin = t_lo,
-                  .xmax = t_hi,
-                  .ymin = lo,
-                  .ymax = hi};
-    ts_plot p;
-    if (ts_plot_open(&p, FIG_W, FIG_H, r->err) != 0)
-      return -1;
     char title[160], ylabel[160], name[64], caption[512];
     snprintf(title, sizeof title, "Concentration, arm %s (%zu patients)", arm->name, s.n_patients);
-    ts_plot_axes(&p, &ax, "time since start (d)", ts_report_signal_label(ylabel, sizeof ylabel, sig->name, sig->unit),
-                 title);
+    ts_plot p;
+    ts_axes ax;
+    if (ts_report_series_figure(&p, &ax, &s, ts_report_series_top(&s),
+                                ts_report_signal_label(ylabel, sizeof ylabel, sig->name, sig->unit), title, r->err))
+      return -1;
     ts_rgb c = ts_plot_series_color(arm_index);
     ts_report_draw_series(&p, &ax, &s, c);
     ts_report_series_legend(&p, &ax, &s, c, TS_LEGEND_BELOW);
@@ -89,7 +95,7 @@ static int profile(ts_report *r, const ts_report_signal *sig, const ts_series *a
                "patients at each time, and the first %zu patients' own curves. Values between output times are not "
                "recorded, so peaks between them are not shown.",
                arm->name, sig->name, sig->unit, s.n_individual);
-      ts_page_figure(&r->page, name, FIG_W, FIG_H, caption);
+      ts_page_figure(&r->page, name, TS_SERIES_FIG_W, TS_SERIES_FIG_H, caption);
     }
   }
   return rc;
