@@ -37,13 +37,16 @@ struct ts_store {
   size_t n_signals;
   unsigned char *vectors; /* one trajectory's time and signal vectors, encoded (vectors_cap bytes) */
   size_t vectors_cap;
-  sqlite3_stmt *begin, *commit, *rollback;
+  int in_batch;                                    /* between ts_store_batch_begin and _commit */
+  sqlite3_stmt *begin, *commit, *rollback;         /* a transaction: a batch, or one patient outside batches */
+  sqlite3_stmt *savepoint, *release, *rollback_to; /* one patient inside a batch */
   sqlite3_stmt *put_patient, *put_param, *put_row, *put_event;
   sqlite3_stmt *put_covariate, *put_observation, *put_endpoints, *put_exposure;
 };
 
 /* The tables whose shape does not depend on the run; `trajectory` is built from the signals. Every per-patient
- * table is keyed by (patient_id, arm): in a paired design each virtual patient is simulated in every arm. */
+ * table is keyed by (patient_id, arm): in a paired design each virtual patient is simulated in every arm. Their rows
+ * are small, so they are WITHOUT ROWID: one B-tree each, not a table and its primary-key index. */
 #define PATIENT_KEY "patient_id INTEGER NOT NULL, arm TEXT NOT NULL, "
 static const char schema_sql[] =
     "CREATE TABLE run (key TEXT PRIMARY KEY NOT NULL, value TEXT);\n"
@@ -52,21 +55,21 @@ static const char schema_sql[] =
     "CREATE TABLE signals (column_index INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, unit TEXT, kind TEXT);\n"
     "CREATE TABLE patients (" PATIENT_KEY "label TEXT,\n"
     "  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')), failure_time REAL, failure_message TEXT,\n"
-    "  CHECK (patient_id >= 1), PRIMARY KEY (patient_id, arm));\n"
+    "  CHECK (patient_id >= 1), PRIMARY KEY (patient_id, arm)) WITHOUT ROWID;\n"
     "CREATE TABLE covariates (" PATIENT_KEY "name TEXT NOT NULL, value REAL, unit TEXT,\n"
-    "  PRIMARY KEY (patient_id, arm, name));\n"
+    "  PRIMARY KEY (patient_id, arm, name)) WITHOUT ROWID;\n"
     "CREATE TABLE parameters (" PATIENT_KEY "instance TEXT NOT NULL, name TEXT NOT NULL, value REAL, unit TEXT,\n"
-    "  PRIMARY KEY (patient_id, arm, instance, name));\n"
+    "  PRIMARY KEY (patient_id, arm, instance, name)) WITHOUT ROWID;\n"
     "CREATE TABLE events (" PATIENT_KEY "seq INTEGER NOT NULL, time REAL NOT NULL, kind TEXT NOT NULL,\n"
     "  instance TEXT, target TEXT, amount REAL, rate REAL, unit TEXT, detail TEXT, PRIMARY KEY (patient_id, arm, "
-    "seq));\n"
+    "seq)) WITHOUT ROWID;\n"
     "CREATE TABLE observations (" PATIENT_KEY "signal TEXT NOT NULL, time REAL NOT NULL, value REAL,\n"
-    "  true_value REAL, PRIMARY KEY (patient_id, arm, signal, time));\n"
+    "  true_value REAL, PRIMARY KEY (patient_id, arm, signal, time)) WITHOUT ROWID;\n"
     "CREATE TABLE endpoints (" PATIENT_KEY "best_response TEXT, progression_time REAL, pfs_time REAL,\n"
     "  pfs_event INTEGER, os_time REAL, os_event INTEGER, worst_grade INTEGER, cumulative_dose REAL, dose_unit TEXT,\n"
-    "  baseline_mm REAL, nadir_mm REAL, best_change REAL, PRIMARY KEY (patient_id, arm));\n"
+    "  baseline_mm REAL, nadir_mm REAL, best_change REAL, PRIMARY KEY (patient_id, arm)) WITHOUT ROWID;\n"
     "CREATE TABLE exposure (" PATIENT_KEY "cycle INTEGER NOT NULL, cycle_start REAL, cycle_end REAL, cmax REAL,\n"
-    "  tmax REAL, cmin REAL, auc REAL, PRIMARY KEY (patient_id, arm, cycle));\n";
+    "  tmax REAL, cmin REAL, auc REAL, PRIMARY KEY (patient_id, arm, cycle)) WITHOUT ROWID;\n";
 
 /* ---- errors ---------------------------------------------------------------------------------------------------- */
 
@@ -361,6 +364,9 @@ static int prepare_writes(ts_store *st, const ts_store_run *run, ts_error *err) 
       {&st->begin, "BEGIN IMMEDIATE"},
       {&st->commit, "COMMIT"},
       {&st->rollback, "ROLLBACK"},
+      {&st->savepoint, "SAVEPOINT patient"},
+      {&st->release, "RELEASE patient"},
+      {&st->rollback_to, "ROLLBACK TO patient"},
       /* every per-patient statement binds patient_id to ?1 and arm to ?2 */
       {&st->put_patient, "INSERT INTO patients (patient_id, arm, label, status, failure_time, failure_message) "
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
@@ -402,7 +408,8 @@ static int build(ts_store *st, const ts_store_run *run, ts_error *err) {
   /* Best effort: where WAL cannot be had (a VFS without shared memory) the rollback journal stays, as safe and
    * only slower (an fsync per patient). */
   sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
-  rc = sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+  /* temp_store: a batch's savepoints keep their undo records in memory, not in a temporary file each */
+  rc = sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
   if (rc != SQLITE_OK)
     return fail_db(err, st->db, rc, st->path, "cannot set synchronous = NORMAL");
   rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -423,9 +430,10 @@ static int build(ts_store *st, const ts_store_run *run, ts_error *err) {
 /* Finalizes the statements and closes the database; the WAL is folded into the main file first, as far as no
  * other connection prevents it. Returns SQLite's result of the close. */
 static int close_db(ts_store *st) {
-  sqlite3_stmt **stmts[] = {&st->begin,           &st->commit,        &st->rollback,    &st->put_patient,
-                            &st->put_param,       &st->put_row,       &st->put_event,   &st->put_covariate,
-                            &st->put_observation, &st->put_endpoints, &st->put_exposure};
+  sqlite3_stmt **stmts[] = {&st->begin,         &st->commit,      &st->rollback,      &st->savepoint,
+                            &st->release,       &st->rollback_to, &st->put_patient,   &st->put_param,
+                            &st->put_row,       &st->put_event,   &st->put_covariate, &st->put_observation,
+                            &st->put_endpoints, &st->put_exposure};
   for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
     sqlite3_finalize(*stmts[i]);
     *stmts[i] = NULL;
@@ -579,7 +587,8 @@ int ts_store_resume(const char *path, const ts_store_run *run, ts_store **out, t
     goto fail;
   sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
   if ((rc = sqlite3_exec(st->db,
-                         "PRAGMA synchronous = NORMAL; UPDATE run SET value = 'running' WHERE key = "
+                         "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; UPDATE run SET value = "
+                         "'running' WHERE key = "
                          "'status'; INSERT OR REPLACE INTO run (key, value) VALUES ('resumed_at', "
                          "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
                          NULL, NULL, NULL)) != SQLITE_OK) {
@@ -756,9 +765,9 @@ static int put_exposure(sqlite3_stmt *s, const ts_store_exposure *x) {
 /* Resets the per-patient statements and drops their bindings, so that none keeps a pointer into the caller's
  * patient once ts_store_write_patient returns. */
 static void release_statements(ts_store *st) {
-  sqlite3_stmt *stmts[] = {st->begin,           st->commit,        st->rollback,    st->put_patient,
-                           st->put_param,       st->put_row,       st->put_event,   st->put_covariate,
-                           st->put_observation, st->put_endpoints, st->put_exposure};
+  sqlite3_stmt *stmts[] = {st->begin,         st->commit,          st->rollback,      st->savepoint,   st->release,
+                           st->rollback_to,   st->put_patient,     st->put_param,     st->put_row,     st->put_event,
+                           st->put_covariate, st->put_observation, st->put_endpoints, st->put_exposure};
   for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
     sqlite3_reset(stmts[i]);
     sqlite3_clear_bindings(stmts[i]);
@@ -795,7 +804,7 @@ int ts_store_write_patient(ts_store *st, const ts_store_patient *p, ts_error *er
 
   /* where names the part being written, for the message */
   char where[160] = "cannot start its transaction";
-  int rc = run_stmt(st->begin);
+  int rc = run_stmt(st->in_batch ? st->savepoint : st->begin);
   if (rc != SQLITE_OK)
     goto fail;
   PUT_ROWS(st->put_patient, 1, "patients row", put_patient(st->put_patient, p), (void)0);
@@ -818,7 +827,7 @@ int ts_store_write_patient(ts_store *st, const ts_store_patient *p, ts_error *er
   PUT_ROWS(st->put_exposure, p->n_exposures, "exposure", put_exposure(st->put_exposure, &p->exposures[i]),
            snprintf(where, sizeof where, "exposure of cycle %d", p->exposures[i].cycle));
   snprintf(where, sizeof where, "cannot commit");
-  if ((rc = run_stmt(st->commit)) != SQLITE_OK)
+  if ((rc = run_stmt(st->in_batch ? st->release : st->commit)) != SQLITE_OK)
     goto fail;
   release_statements(st);
   return 0;
@@ -828,12 +837,46 @@ fail:
   fail_db(err, st->db, rc, st->path, "patient %lld: %s", id, where);
   release_statements(st);
   if (!sqlite3_get_autocommit(st->db)) {
-    int rb = run_stmt(st->rollback);
+    /* In a batch, only this patient goes: back to its savepoint, which is then released. */
+    int rb = st->in_batch ? run_stmt(st->rollback_to) : run_stmt(st->rollback);
+    if (rb == SQLITE_OK && st->in_batch)
+      rb = run_stmt(st->release);
     if (rb != SQLITE_OK) {
       ts_error_append(err, "%s: the rollback of patient %lld failed too: %s", st->path, id, sqlite3_errmsg(st->db));
-      sqlite3_reset(st->rollback);
+      release_statements(st);
     }
+  } else if (st->in_batch) {
+    /* SQLite gave up the whole transaction (a full disk, an I/O error): the batch's other patients are gone too. */
+    st->in_batch = 0;
+    ts_error_append(err, "%s: the patients written before it in the same batch are not stored either", st->path);
   }
+  return -1;
+}
+
+int ts_store_batch_begin(ts_store *st, ts_error *err) {
+  if (st->in_batch)
+    return ts_fail(err, TS_E_INTERNAL, "%s: a batch is already open", st->path);
+  int rc = run_stmt(st->begin);
+  if (rc != SQLITE_OK) {
+    fail_db(err, st->db, rc, st->path, "cannot start a transaction");
+    sqlite3_reset(st->begin);
+    return -1;
+  }
+  st->in_batch = 1;
+  return 0;
+}
+
+int ts_store_batch_commit(ts_store *st, ts_error *err) {
+  if (!st->in_batch) /* nothing open: a failure inside already ended it (and said so) */
+    return sqlite3_get_autocommit(st->db) ? 0 : ts_fail(err, TS_E_INTERNAL, "%s: no batch is open", st->path);
+  st->in_batch = 0;
+  int rc = run_stmt(st->commit);
+  if (rc == SQLITE_OK)
+    return 0;
+  fail_db(err, st->db, rc, st->path, "cannot commit a batch of patients");
+  sqlite3_reset(st->commit);
+  if (!sqlite3_get_autocommit(st->db) && run_stmt(st->rollback) != SQLITE_OK)
+    sqlite3_reset(st->rollback);
   return -1;
 }
 

@@ -146,6 +146,15 @@ int ts_store_create(const char *path, const ts_store_run *run, int replace, ts_s
  * stays in the database, the patients written before are intact and the store can go on with the next one. */
 int ts_store_write_patient(ts_store *st, const ts_store_patient *p, ts_error *err);
 
+/* Several patients in one transaction, to write the tables' shared pages (B-tree leaves, the index) once for all of
+ * them instead of once per patient. Between ts_store_batch_begin and ts_store_batch_commit each ts_store_write_patient
+ * is still all or nothing on its own (a savepoint): a patient refused leaves nothing and the batch goes on. The batch
+ * becomes durable at the commit, all of it or none of it (a crash before the commit loses the whole batch, never part
+ * of a patient). Should SQLite abandon the transaction itself (a full disk), the failing write says so, the patients
+ * written before it in the batch are lost too, and ts_store_batch_commit then returns 0 with nothing to commit. */
+int ts_store_batch_begin(ts_store *st, ts_error *err);
+int ts_store_batch_commit(ts_store *st, ts_error *err);
+
 /* Sets the run's status to `status`, "complete" or "interrupted" (the run's own: failed patients carry their
  * status in `patients`, and a run with some is still complete), records finished_at, and closes the store.
  * st is closed and freed in every case, also when this fails (a status other than those two is TS_E_INTERNAL and

@@ -1,20 +1,23 @@
-/* The results writer: see writer.h. */
+/* The results writer: see writer.h. No thread of its own: the worker that finds the store free writes what is
+ * queued, so `-j N` uses N cores for simulating and storing together, and `-j 1` one. */
 #include "writer.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* At most this many patients per transaction. */
+#define WRITER_BATCH 64
+
 struct ts_writer {
   ts_store *store;
   ts_writer_report report;
   void *ctx;
-  pthread_t thread;
-  pthread_mutex_t lock;
-  pthread_cond_t not_empty, not_full;
+  pthread_mutex_t storing;  /* held by the worker writing to the store; taken before `lock` */
+  pthread_mutex_t lock;     /* guards the queue, failed and err */
   ts_store_patient **queue; /* a ring of capacity entries */
   size_t capacity, head, count;
-  int closing; /* no more patients will come */
+  size_t gather; /* patients queued before a worker writes them (all at the end) */
   int failed;
   ts_error err;
 };
@@ -84,50 +87,80 @@ static ts_store_patient *copy_patient(const ts_store_patient *p, size_t n_signal
   return q;
 }
 
-static void *write_loop(void *arg) {
-  ts_writer *w = arg;
-  for (;;) {
+/* Writes the patients taken from the queue together, in one transaction when there are several (a worker was storing
+ * while others finished patients), and reports those stored. The first failure stops the writer. */
+static void write_batch(ts_writer *w, ts_store_patient *const *batch, size_t n) {
+  ts_error err, commit_err;
+  ts_error_clear(&err);
+  ts_error_clear(&commit_err);
+  int rc = n > 1 ? ts_store_batch_begin(w->store, &err) : 0;
+  size_t written = 0;
+  for (; rc == 0 && written < n; written++)
+    if ((rc = ts_store_write_patient(w->store, batch[written], &err)) != 0)
+      break;
+  int commit_rc = n > 1 && written > 0 ? ts_store_batch_commit(w->store, &commit_err) : 0;
+  if (rc == 0 && commit_rc != 0) {
+    rc = commit_rc;
+    err = commit_err;
+  }
+  if (commit_rc == 0 && w->report)
+    for (size_t i = 0; i < written; i++)
+      w->report(w->ctx, batch[i]);
+  if (rc != 0) {
     pthread_mutex_lock(&w->lock);
-    while (w->count == 0 && !w->closing)
-      pthread_cond_wait(&w->not_empty, &w->lock);
-    if (w->count == 0 && w->closing) {
-      pthread_mutex_unlock(&w->lock);
-      return NULL;
-    }
-    ts_store_patient *p = w->queue[w->head];
-    w->head = (w->head + 1) % w->capacity;
-    w->count--;
-    int failed = w->failed;
-    pthread_cond_signal(&w->not_full);
+    w->failed = 1;
+    w->err = err;
     pthread_mutex_unlock(&w->lock);
-    if (!failed) { /* after a failure the queue is drained without writing, so no worker waits forever */
-      ts_error err;
-      ts_error_clear(&err);
-      if (ts_store_write_patient(w->store, p, &err) != 0) {
-        pthread_mutex_lock(&w->lock);
-        w->failed = 1;
-        w->err = err;
-        pthread_cond_broadcast(&w->not_full);
-        pthread_mutex_unlock(&w->lock);
-      } else if (w->report) {
-        w->report(w->ctx, p);
-      }
-    }
-    free(p);
   }
 }
 
-int ts_writer_start(ts_store *store, size_t capacity, ts_writer_report report, void *ctx, ts_writer **out,
-                    ts_error *err) {
+/* Holding `storing`: writes what is queued, batch after batch, until the queue is empty. After a failure the queue
+ * is emptied without writing. */
+static void drain(ts_writer *w) {
+  ts_store_patient *batch[WRITER_BATCH];
+  for (;;) {
+    pthread_mutex_lock(&w->lock);
+    size_t n = 0;
+    for (; w->count > 0 && n < WRITER_BATCH; n++) {
+      batch[n] = w->queue[w->head];
+      w->head = (w->head + 1) % w->capacity;
+      w->count--;
+    }
+    int failed = w->failed;
+    pthread_mutex_unlock(&w->lock);
+    if (n == 0)
+      return;
+    if (!failed)
+      write_batch(w, batch, n);
+    for (size_t i = 0; i < n; i++)
+      free(batch[i]);
+  }
+}
+
+static size_t queued(ts_writer *w) {
+  pthread_mutex_lock(&w->lock);
+  size_t n = w->count;
+  pthread_mutex_unlock(&w->lock);
+  return n;
+}
+
+int ts_writer_start(ts_store *store, size_t capacity, size_t gather, ts_writer_report report, void *ctx,
+                    ts_writer **out, ts_error *err) {
   ts_writer *w = calloc(1, sizeof *w);
   if (!w || !(w->queue = calloc(capacity ? capacity : 1, sizeof *w->queue))) {
     free(w);
     return ts_fail(err, TS_E_NOMEM, "out of memory");
   }
-  *w =
-      (ts_writer){.store = store, .report = report, .ctx = ctx, .queue = w->queue, .capacity = capacity ? capacity : 1};
-  if (pthread_mutex_init(&w->lock, NULL) != 0 || pthread_cond_init(&w->not_empty, NULL) != 0 ||
-      pthread_cond_init(&w->not_full, NULL) != 0 || pthread_create(&w->thread, NULL, write_loop, w) != 0) {
+  capacity = capacity ? capacity : 1;
+  *w = (ts_writer){.store = store,
+                   .report = report,
+                   .ctx = ctx,
+                   .queue = w->queue,
+                   .capacity = capacity,
+                   .gather = gather < 1          ? 1
+                             : gather > capacity ? capacity
+                                                 : gather};
+  if (pthread_mutex_init(&w->storing, NULL) != 0 || pthread_mutex_init(&w->lock, NULL) != 0) {
     free(w->queue);
     free(w);
     return ts_fail(err, TS_E_INTERNAL, "cannot start the results writer");
@@ -141,37 +174,49 @@ int ts_writer_put(ts_writer *w, const ts_store_patient *p, ts_error *err) {
   if (!copy)
     return ts_fail(err, TS_E_NOMEM, "out of memory queuing patient %lld", (long long)p->patient_id);
   pthread_mutex_lock(&w->lock);
-  while (w->count == w->capacity && !w->failed)
-    pthread_cond_wait(&w->not_full, &w->lock);
+  while (w->count == w->capacity && !w->failed) { /* full: wait for the store, then empty the queue ourselves */
+    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_lock(&w->storing);
+    drain(w);
+    pthread_mutex_unlock(&w->storing);
+    pthread_mutex_lock(&w->lock);
+  }
+  if (!w->failed) {
+    w->queue[(w->head + w->count) % w->capacity] = copy;
+    w->count++;
+    copy = NULL;
+  }
+  pthread_mutex_unlock(&w->lock);
+  free(copy);
+  /* Once enough is queued, store it, unless another worker is storing: that one looks at the queue again after it
+   * lets the store go, so patients queued meanwhile are not left behind. */
+  while (queued(w) >= w->gather && pthread_mutex_trylock(&w->storing) == 0) {
+    drain(w);
+    pthread_mutex_unlock(&w->storing);
+  }
+  pthread_mutex_lock(&w->lock);
+  int rc = 0;
   if (w->failed) {
     *err = w->err;
-    pthread_mutex_unlock(&w->lock);
-    free(copy);
-    return -1;
+    rc = -1;
   }
-  w->queue[(w->head + w->count) % w->capacity] = copy;
-  w->count++;
-  pthread_cond_signal(&w->not_empty);
   pthread_mutex_unlock(&w->lock);
-  return 0;
+  return rc;
 }
 
 int ts_writer_finish(ts_writer *w, ts_error *err) {
   if (!w)
     return 0;
-  pthread_mutex_lock(&w->lock);
-  w->closing = 1;
-  pthread_cond_signal(&w->not_empty);
-  pthread_mutex_unlock(&w->lock);
-  pthread_join(w->thread, NULL);
+  pthread_mutex_lock(&w->storing);
+  drain(w);
+  pthread_mutex_unlock(&w->storing);
   int rc = 0;
   if (w->failed) {
     *err = w->err;
     rc = -1;
   }
   pthread_mutex_destroy(&w->lock);
-  pthread_cond_destroy(&w->not_empty);
-  pthread_cond_destroy(&w->not_full);
+  pthread_mutex_destroy(&w->storing);
   free(w->queue);
   free(w);
   return rc;

@@ -711,12 +711,70 @@ static void test_empty_trajectory(void **state) {
   remove(path);
 }
 
+/* A batch: each patient is still all or nothing (the refused one leaves nothing, the others stay); a batch killed
+ * before its commit leaves none of its patients. */
+static void test_batch(void **state) {
+  (void)state;
+  const char *path = ts_test_path("store-batch", "db");
+  ts_store *st = create_ok(path);
+  ts_error err;
+  ts_error_clear(&err);
+  assert_int_equal(ts_store_batch_begin(st, &err), 0);
+  assert_int_equal(ts_store_batch_begin(st, &err), -1); /* one at a time */
+  ts_store_patient p1 = good_patient(1), p2 = good_patient(2), p3 = failed_patient(3);
+  static const double dup_times[] = {0.0, 0.5, 0.5};
+  p2.times = dup_times;
+  write_ok(st, &p1);
+  assert_int_equal(ts_store_write_patient(st, &p2, &err), -1);
+  ts_store_patient p1_again = failed_patient(1);
+  p1_again.arm = "A";
+  assert_int_equal(ts_store_write_patient(st, &p1_again, &err), -1); /* fails inside SQLite: rolled back alone */
+  write_ok(st, &p3);
+  ts_error_clear(&err);
+  assert_int_equal(ts_store_batch_commit(st, &err), 0);
+  assert_int_equal(ts_store_finish(st, "complete", &err), 0);
+  sqlite3 *db = open_db(path);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM patients"), 2);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM patients WHERE patient_id IN (1, 3)"), 2);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM parameters WHERE patient_id = 1"), 2);
+  assert_int_equal(q_int(db, "SELECT n_times FROM trajectory WHERE patient_id = 1"), 3);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM events WHERE patient_id = 1"), 2);
+  sqlite3_close(db);
+  remove(path);
+
+  /* killed inside a batch: patient 1 committed before it stays, the batch's patients 2 and 3 are absent */
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    ts_store_run run = test_run();
+    ts_store *child = NULL;
+    ts_store_patient a = good_patient(1), b = good_patient(2), c = failed_patient(3);
+    if (ts_store_create(path, &run, 0, &child, NULL) != 0 || ts_store_write_patient(child, &a, NULL) != 0 ||
+        ts_store_batch_begin(child, NULL) != 0 || ts_store_write_patient(child, &b, NULL) != 0 ||
+        ts_store_write_patient(child, &c, NULL) != 0)
+      _exit(3);
+    kill(getpid(), SIGKILL);
+    _exit(4);
+  }
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFSIGNALED(status));
+  db = open_db(path);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM patients"), 1);
+  assert_int_equal(q_int(db, "SELECT count(*) FROM trajectory WHERE patient_id <> 1"), 0);
+  sqlite3_close(db);
+  remove(path);
+  remove(with_suffix(path, "-wal"));
+  remove(with_suffix(path, "-shm"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_trial_tables),
       cmocka_unit_test(test_sha256_vectors),
       cmocka_unit_test(test_vector_bytes),
       cmocka_unit_test(test_empty_trajectory),
+      cmocka_unit_test(test_batch),
       cmocka_unit_test(test_round_trip),
       cmocka_unit_test(test_existing_file_refused),
       cmocka_unit_test(test_stale_wal_ignored),
