@@ -1,11 +1,11 @@
 /* The results database of one run (SQLite), schema in docs/storage.md.
  *
- * One file per run. Run metadata is written when the store is created; each patient is then written in one
- * transaction (its row, parameters, trajectory and event log together), so a failed or interrupted run never
- * leaves a half-written patient. The trajectory table has one row per (patient, arm): its number of output times,
- * the times and one column per recorded signal, named like the signal ("pk.C"), each a vector of binary64 values
- * (store_vec.h), so that `SELECT * FROM trajectory` gives one row per simulation and a store costs one B-tree insert
- * per simulation rather than one per output time.
+ * One file per run. Run metadata is written when the store is created; each patient is then written atomically (its
+ * row, parameters, trajectory and event log together: a transaction, or a savepoint in a batch's), so a failed or
+ * interrupted run never leaves a half-written patient. The trajectory table has one row per (patient, arm): its number
+ * of output times, the times and one column per recorded signal, named like the signal ("pk.C"), each a vector of
+ * binary64 values (store_vec.h), so that `SELECT * FROM trajectory` gives one row per simulation and a store costs one
+ * B-tree insert per simulation rather than one per output time.
  *
  * A ts_store is used by one thread at a time (callers serialize). No function keeps a pointer to what it is
  * given once it returns. Failures: TS_E_INPUT for data the schema refuses (a repeated patient id, a time not after
@@ -141,7 +141,8 @@ typedef struct ts_store_patient {
  * file replaced is gone). The message names the path and, where SQLite failed, SQLite's message. */
 int ts_store_create(const char *path, const ts_store_run *run, int replace, ts_store **out, ts_error *err);
 
-/* Writes one patient in one arm atomically: every table's rows for (patient_id, arm) in one transaction.
+/* Writes one patient in one arm atomically: every table's rows for (patient_id, arm) in one transaction of its own,
+ * or, inside a batch (below), in a savepoint of the batch's.
  * On failure (say a patient id already written, or a time repeated in its trajectory) nothing of this patient
  * stays in the database, the patients written before are intact and the store can go on with the next one. */
 int ts_store_write_patient(ts_store *st, const ts_store_patient *p, ts_error *err);

@@ -93,12 +93,12 @@ static void write_batch(ts_writer *w, ts_store_patient *const *batch, size_t n) 
   ts_error err, commit_err;
   ts_error_clear(&err);
   ts_error_clear(&commit_err);
-  int rc = n > 1 ? ts_store_batch_begin(w->store, &err) : 0;
+  int rc = n > 1 ? ts_store_batch_begin(w->store, &err) : 0, began = n > 1 && rc == 0;
   size_t written = 0;
   for (; rc == 0 && written < n; written++)
     if ((rc = ts_store_write_patient(w->store, batch[written], &err)) != 0)
       break;
-  int commit_rc = n > 1 && written > 0 ? ts_store_batch_commit(w->store, &commit_err) : 0;
+  int commit_rc = began ? ts_store_batch_commit(w->store, &commit_err) : 0; /* also when the first one failed */
   if (rc == 0 && commit_rc != 0) {
     rc = commit_rc;
     err = commit_err;

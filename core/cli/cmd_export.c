@@ -3,8 +3,8 @@
  *
  * Files: trajectory.csv in long format (patient_id, arm, time, signal, value, unit: one line per output time and
  * recorded signal, signals in column order, a NaN value as an empty field; read through results_db.c, which decodes
- * the trajectory's vectors), and endpoints, exposure, events, observations, summary (when the
- * database has one), patients, parameters and covariates with the columns of their tables. Rows are in primary-key
+ * the trajectory's vectors), and endpoints, exposure, events, observations, summary (when the database has one),
+ * patients, parameters and covariates with the columns of their tables. Rows are in primary-key
  * order (summary: in the order `twinsim summary` wrote them). RFC 4180: a header line, records ended by CRLF, a field
  * quoted when it holds a comma, a double quote, CR or LF, with its quotes doubled. A NULL is an empty field; an empty
  * text is "" (quoted), so the two stay apart. A real is written with the fewest digits (15 to 17) that read back as the

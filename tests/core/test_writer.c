@@ -149,10 +149,46 @@ static void test_refused_patient_fails_the_writer(void **state) {
   assert_int_equal(ts_store_finish(st, "interrupted", &err), 0);
 }
 
+/* A batch whose first patient is refused: the batch is still closed, so the store can be finished; the patients of
+ * the batches before stay. */
+static void test_refused_first_of_a_batch(void **state) {
+  (void)state;
+  const char *path = ts_test_path("writer-first", "db");
+  ts_store *st = new_store(path);
+  ts_writer *w = NULL;
+  ts_error err;
+  ts_error_clear(&err);
+  assert_int_equal(ts_writer_start(st, 4, 2, NULL, NULL, &w, &err), 0); /* writes two at a time */
+  double times[] = {0, 1};
+  double values[] = {1, 2, 3, 4};
+  ts_store_patient rec = {.label = "p", .n_times = 2, .times = times, .values = values};
+  static const int ids[] = {5, 6, 5, 7}; /* the second batch starts with patient 5 again */
+  int rc = 0;
+  for (int i = 0; i < 4; i++) {
+    rec.patient_id = ids[i];
+    rc |= ts_writer_put(w, &rec, &err);
+  }
+  assert_int_equal(rc, -1);
+  assert_int_equal(ts_writer_finish(w, &err), -1);
+  assert_non_null(strstr(err.message, "patient 5"));
+  ts_error_clear(&err);
+  if (ts_store_finish(st, "interrupted", &err) != 0)
+    fail_msg("%s", err.message);
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_stmt *s;
+  assert_int_equal(sqlite3_prepare_v2(db, "SELECT group_concat(patient_id) FROM patients", -1, &s, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+  assert_string_equal((const char *)sqlite3_column_text(s, 0), "5,6");
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_threads_through_a_small_queue),
       cmocka_unit_test(test_refused_patient_fails_the_writer),
+      cmocka_unit_test(test_refused_first_of_a_batch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
