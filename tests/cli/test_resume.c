@@ -139,6 +139,20 @@ static void test_shards_merge_to_the_unsharded_run(void **state) {
   assert_int_equal(run_cli("merge", merged, shard[0], shard[2], NULL, NULL), 2);
   assert_int_equal(run_cli("merge", merged, shard[2], shard[0], shard[1], NULL), 0);
   assert_float_equal(differences(full, merged), 0, 0);
+  /* a shard of another results schema is refused, naming it */
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(shard[1], &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "UPDATE run SET value = '2' WHERE key = 'schema_version'", NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  const char *merged2 = ts_test_path("merged2", "db");
+  const char *argv[] = {TS_TEST_CLI, "merge", merged2, shard[0], shard[1], shard[2], NULL};
+  ts_test_output o = ts_test_run(argv);
+  assert_int_equal(o.status, 2);
+  if (!strstr(o.err, shard[1]) || !strstr(o.err, "results schema 2, this one 3"))
+    fail_msg("unclear message: %s", o.err);
+  ts_test_output_free(&o);
+  assert_int_equal(access(merged2, F_OK), -1);
 }
 
 static void test_bad_shards_and_resume(void **state) {
