@@ -445,7 +445,7 @@ static int check_disk(const ts_loaded *l, const ts_run_options *opt, size_t simu
 }
 
 /* Patients committed together: 16 cut the store's system time by a third on RP-1 against one per commit (fewer
- * writes of the tables' shared pages), and a killed run loses at most that many (docs/performance.md). */
+ * writes of the tables' shared pages), and a killed run usually loses no more (docs/performance.md). */
 #define STORE_BATCH 16
 
 static size_t default_jobs(void) {
