@@ -8,8 +8,9 @@
 # Needs hyperfine and valgrind (apt-get install hyperfine valgrind). With DEBIAN=1 it also builds rp1_baseline
 # against Debian's libsundials-dev (compiled without optimisation) and measures it the same way.
 # `twinsim run -j N` runs N threads that simulate and store in turn (docs/design.md), so its CPU time (printed with
-# the wall time) is the whole cost, on N cores. Instruction counts are differential: (count for 200 patients per arm - count for 100) / 200 simulations, which
-# leaves out start-up (loading the scenario and plugins, creating the database).
+# the wall time) is the whole cost, on N cores. Instruction counts are differential: (count for 200 patients per
+# arm - count for 100) / 200 simulations, which leaves out start-up (loading the scenario and plugins, creating the
+# database).
 # Work files go to $TMPDIR/twinsim-rp1-bench. Check `uptime` first: the timings need an otherwise idle machine.
 set -euo pipefail
 
