@@ -396,7 +396,7 @@ static void *work(void *arg) {
   for (;;) {
     pthread_mutex_lock(&sh->lock);
     uint64_t k = sh->next_patient++;
-    int done = sh->stop || k > sh->last_patient;
+    int done = sh->stop || k > sh->last_patient || (sh->opt->interrupt && *sh->opt->interrupt);
     pthread_mutex_unlock(&sh->lock);
     if (done)
       break;
@@ -530,7 +530,9 @@ int ts_run(const ts_loaded *l, const ts_run_options *opt, ts_run_summary *summar
     goto done;
   }
   show_progress(&sh.pr, summary->n_patients + summary->n_resumed, sh.total, summary->n_failed, 1);
-  rc = ts_store_finish(sh.store, "complete", err);
+  summary->n_planned = sh.total;
+  summary->interrupted = opt->interrupt && *opt->interrupt && summary->n_patients + summary->n_resumed < sh.total;
+  rc = ts_store_finish(sh.store, summary->interrupted ? "interrupted" : "complete", err);
   sh.store = NULL;
   summary->seconds = now_seconds() - t0;
 done:

@@ -3,6 +3,7 @@
 #ifndef TWINSIM_CORE_RUN_H
 #define TWINSIM_CORE_RUN_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -29,6 +30,9 @@ typedef struct ts_run_options {
   size_t jobs;             /* worker threads; 0: one per core. The results do not depend on it */
   int resume;              /* complete an interrupted run in output_path: simulate only what it lacks */
   unsigned shard, shards;  /* shard k of N (1-based): patients floor((k-1) n/N)+1 .. floor(k n/N); 0 of 0: all */
+  /* When not NULL and it becomes non-zero (a signal handler's flag), the workers take no new patient, the ones
+   * being simulated are finished and stored with everything queued, and the run is closed as 'interrupted'. */
+  const volatile sig_atomic_t *interrupt;
 } ts_run_options;
 
 typedef struct ts_run_summary {
@@ -37,6 +41,8 @@ typedef struct ts_run_summary {
   size_t n_redraws; /* cohort draws rejected by truncation or inclusion criteria */
   size_t n_resumed; /* simulations already in a resumed database, not run again */
   double seconds;   /* wall-clock time of the simulation and storage */
+  int interrupted;  /* stopped by opt->interrupt: the database is closed as 'interrupted', --resume completes it */
+  size_t n_planned; /* simulations of the whole run (of this shard) */
 } ts_run_summary;
 
 /* Simulates every patient of a loaded scenario into a new database. A failed patient is recorded (status 'failed'

@@ -1,4 +1,9 @@
-/* twinsim run SCENARIO [-o FILE.db] [-j N] [--shard k/N] [--resume | --force] [--quiet] [--verbose] */
+/* twinsim run SCENARIO [-o FILE.db] [-j N] [--shard k/N] [--resume | --force] [--quiet] [--verbose]
+ *
+ * Ctrl-C (SIGINT) or SIGTERM stops a run without losing a simulated patient: the patients being simulated are
+ * finished and stored with everything queued, the database is closed as 'interrupted', and the exit status is 130
+ * (143 for SIGTERM); `--resume` completes it. A second signal ends the process at once (the default action). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +18,23 @@ static void default_output(const char *scenario, char *out, size_t cap) {
   const char *dot = strrchr(base, '.');
   int len = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
   snprintf(out, cap, "%.*s.db", len, base);
+}
+
+static volatile sig_atomic_t interrupted_by; /* the signal that asked the run to stop, 0 while none did */
+
+static void on_stop_signal(int sig) {
+  interrupted_by = sig;
+}
+
+/* SIGINT and SIGTERM set interrupted_by once; the handler then resets itself, so a second signal kills. */
+static void catch_stop_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
 }
 
 int ts_cmd_run(int argc, char **argv) {
@@ -61,7 +83,9 @@ int ts_cmd_run(int argc, char **argv) {
   if (!output[0])
     default_output(scenario, output, sizeof output);
   opt.output_path = output;
+  opt.interrupt = &interrupted_by;
 
+  catch_stop_signals(); /* from here: a signal while loading stops the run before its first patient */
   ts_error err;
   ts_error_clear(&err);
   ts_loaded loaded;
@@ -72,6 +96,14 @@ int ts_cmd_run(int argc, char **argv) {
   ts_loaded_free(&loaded);
   if (rc != 0)
     return ts_cli_report(&err);
+  if (summary.interrupted) {
+    fprintf(stderr,
+            "twinsim: interrupted by %s: %zu of %zu simulations are stored in %s (every one simulated); "
+            "`twinsim run %s -o %s --resume` completes the run\n",
+            interrupted_by == SIGTERM ? "SIGTERM" : "SIGINT", summary.n_patients + summary.n_resumed, summary.n_planned,
+            output, scenario, output);
+    return 128 + (int)interrupted_by;
+  }
   if (!opt.quiet) {
     printf("twinsim: %zu patient%s simulated, %zu failed, in %.3f s; results in %s\n", summary.n_patients,
            summary.n_patients == 1 ? "" : "s", summary.n_failed, summary.seconds, output);

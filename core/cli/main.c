@@ -44,7 +44,8 @@ static const char usage[] =
     "  -h, --help          this help\n"
     "  --version           versions of twinsim, its plugin ABI and SUNDIALS\n"
     "\n"
-    "exit status: 0 success, 1 a simulation failed, 2 bad input\n"
+    "exit status: 0 success, 1 a simulation failed, 2 bad input; 130 (143) a run stopped by Ctrl-C (SIGTERM),\n"
+    "             every patient it simulated stored: --resume completes it\n"
     "plugins are searched in the scenario's plugin_path, $TWINSIM_PLUGIN_PATH (colon-separated) and the\n"
     "bundled plugin folder. Documentation: docs/scenario.md, docs/storage.md, include/twinsim/plugin.h\n";
 
