@@ -46,12 +46,13 @@ void ts_jacobian_free(ts_sim *s) {
   free(s->block_offset);
 }
 
-/* Rows d(input)/dy of one instance's inputs, from its links. */
-static void input_rows(ts_sim *s, const ts_instance *in) {
+/* Rows d(input)/dy of the inputs of links [begin, end) (one instance's links, or all of them), from the links. */
+static void input_rows(ts_sim *s, uint32_t begin, uint32_t end) {
   const ts_system *sys = s->sys;
   size_t n = sys->n_states;
-  memset(s->d_inputs + (size_t)in->input_offset * n, 0, (size_t)in->model->n_inputs * n * sizeof(double));
-  for (uint32_t l = in->link_begin; l < in->link_end; l++) {
+  for (uint32_t l = begin; l < end; l++)
+    memset(s->d_inputs + (size_t)sys->links[l].input * n, 0, n * sizeof(double));
+  for (uint32_t l = begin; l < end; l++) {
     const ts_link *link = &sys->links[l];
     double *row = s->d_inputs + (size_t)link->input * n;
     if (link->source < n) {
@@ -106,7 +107,8 @@ static void output_rows(ts_sim *s, size_t i) {
   const ts_instance *in = &sys->inst[i];
   size_t n = sys->n_states, ns = in->model->n_states, ni = in->model->n_inputs, no = in->model->n_outputs;
   blocks b = instance_blocks(s, i);
-  input_rows(s, in);
+  if (in->outputs_read_inputs) /* else d_out_d_inputs is zero and the rows are not read */
+    input_rows(s, in->link_begin, in->link_end);
   for (size_t o = 0; o < no; o++) {
     double *row = s->d_outputs + (in->output_offset + o) * n;
     memset(row, 0, n * sizeof *row);
@@ -132,14 +134,17 @@ static int assemble(ts_sim *s, double t, const double *y, double *J, size_t ld) 
     return rc;
   for (size_t c = 0; c < sys->n_output_calls; c++)
     output_rows(s, sys->output_calls[c]);
-  for (size_t j = 0; j < n; j++)
-    memset(J + j * ld, 0, n * sizeof *J);
+  input_rows(s, 0, (uint32_t)sys->n_links); /* every output row is complete now */
+  if (ld == n)
+    memset(J, 0, n * n * sizeof *J);
+  else
+    for (size_t j = 0; j < n; j++)
+      memset(J + j * ld, 0, n * sizeof *J);
   for (size_t i = 0; i < sys->n_inst; i++) {
     const ts_instance *in = &sys->inst[i];
     size_t ns = in->model->n_states, ni = in->model->n_inputs;
     if (ns == 0)
       continue;
-    input_rows(s, in); /* again: every output row it may read is complete now */
     blocks b = instance_blocks(s, i);
     for (size_t r = 0; r < ns; r++) {
       size_t row = in->state_offset + r;

@@ -66,27 +66,22 @@ static int callback_status(ts_sim *s, size_t i, int rc, const char *callback, do
 }
 
 /* 1 when every value is finite. A sum is finite only if every term is (a NaN or an infinity spreads); it can also
- * overflow with finite terms, so only a non-finite sum is looked at term by term. Two partial sums, because this runs
- * at every right-hand side and one chain of additions would wait on itself. */
+ * overflow with finite terms, so only a non-finite sum is looked at term by term. One addition per value: this runs
+ * at every right-hand side and every sample. */
 static int all_finite(const double *v, size_t n) {
-  double a = 0.0, b = 0.0;
-  size_t k = 0;
-  for (; k + 2 <= n; k += 2) {
-    a += v[k];
-    b += v[k + 1];
-  }
-  if (k < n)
-    a += v[k];
-  if (isfinite(a + b))
+  double sum = 0.0;
+  for (size_t k = 0; k < n; k++)
+    sum += v[k];
+  if (isfinite(sum))
     return 1;
-  for (k = 0; k < n; k++)
+  for (size_t k = 0; k < n; k++)
     if (!isfinite(v[k]))
       return 0;
   return 1;
 }
 
 /* Copies the states y to the bus, computes the outputs `want` asks for (TS_WANT_*), in dependency order, then
- * gathers every input in one pass over the links. */
+ * gathers every input in one pass over the links (not for a sample, which reads only the bus). */
 static int evaluate_outputs(ts_sim *s, double t, const double *y, int want) {
   const ts_system *sys = s->sys;
   memcpy(s->bus, y, sys->n_states * sizeof *y);
@@ -100,13 +95,16 @@ static int evaluate_outputs(ts_sim *s, double t, const double *y, int want) {
     if (rc != TS_OK)
       return callback_status(s, c->index, rc, "compute_outputs", t);
   }
-  gather_all(s);
+  if (want != TS_WANT_SAMPLED)
+    gather_all(s);
   return 0;
 }
 
-int ts_sim_evaluate(ts_sim *s, double t, const double *y, double *ydot) {
-  int rc = evaluate_outputs(s, t, y, ydot ? TS_WANT_WIRED : TS_WANT_ALL);
-  if (rc != 0 || !ydot)
+/* The right-hand side: the wired outputs, every input, then the derivatives into ydot. Static, so that CVODE's
+ * callback below calls it without a detour. */
+static int evaluate_rhs(ts_sim *s, double t, const double *y, double *ydot) {
+  int rc = evaluate_outputs(s, t, y, TS_WANT_WIRED);
+  if (rc != 0)
     return rc;
   for (const ts_call *c = s->derivative_plan, *end = c + s->n_derivative_plan; c < end; c++) {
     ts_eval *e = c->e;
@@ -127,8 +125,12 @@ int ts_sim_evaluate(ts_sim *s, double t, const double *y, double *ydot) {
   return 1; /* recoverable: CVODE retries with a smaller step and reports if it cannot */
 }
 
+int ts_sim_evaluate(ts_sim *s, double t, const double *y, double *ydot) {
+  return ydot ? evaluate_rhs(s, t, y, ydot) : evaluate_outputs(s, t, y, TS_WANT_ALL);
+}
+
 static int cvode_rhs(sunrealtype t, N_Vector y, N_Vector ydot, void *user_data) {
-  return ts_sim_evaluate(user_data, t, NV_DATA_S(y), NV_DATA_S(ydot)); /* serial vectors: no call to reach the data */
+  return evaluate_rhs(user_data, t, NV_DATA_S(y), NV_DATA_S(ydot)); /* serial vectors: no call to reach the data */
 }
 
 static void cvode_error(int code, const char *module, const char *function, char *msg, void *user_data) {
@@ -380,12 +382,13 @@ static int record_samples(ts_sim *s, double t, const double *y, size_t *next_out
   const double *times = sys->scenario->output_times;
   for (; *next_out < sys->scenario->n_output_times && times[*next_out] <= t; ++*next_out) {
     double *out = s->values + *next_out * sys->n_recorded;
-    for (size_t j = 0; j < sys->n_recorded; j++) {
+    for (size_t j = 0; j < sys->n_recorded; j++)
       out[j] = s->bus[sys->recorded[j]];
-      if (!isfinite(out[j]))
-        return ts_sim_fail_patient(s, t, "recorded signal %s is %g at t = %.9g d", sys->signals[sys->recorded[j]].name,
-                                   out[j], t);
-    }
+    if (!all_finite(out, sys->n_recorded))
+      for (size_t j = 0; j < sys->n_recorded; j++)
+        if (!isfinite(out[j]))
+          return ts_sim_fail_patient(s, t, "recorded signal %s is %g at t = %.9g d",
+                                     sys->signals[sys->recorded[j]].name, out[j], t);
     res->n_times = *next_out + 1;
   }
   for (; *next_obs < trial->n_samples && trial->samples[*next_obs].time <= t; ++*next_obs) {

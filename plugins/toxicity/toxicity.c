@@ -157,9 +157,12 @@ static int fb_init(void *instance, const ts_host *host, const double *params, do
 static int fb_compute_outputs(void *instance, const ts_eval *e) {
   (void)instance;
   const double circ = e->states[FB_CIRC];
-  /* Division by 1e9 is correctly rounded, so a count of exactly 1.5e9 cells/L reads 1.5. */
-  e->outputs[FB_ANC] = circ / CELLS_PER_L_IN_1E9;
-  e->outputs[FB_GRADE] = ctcae_grade(circ, e->params[FB_LLN]);
+  /* Division by 1e9 is correctly rounded, so a count of exactly 1.5e9 cells/L reads 1.5. Both outputs are for
+   * people (recorded, rules, endpoints): skipped in right-hand sides where nothing is wired to them. */
+  if (ts_output_wanted(e, FB_ANC))
+    e->outputs[FB_ANC] = circ / CELLS_PER_L_IN_1E9;
+  if (ts_output_wanted(e, FB_GRADE))
+    e->outputs[FB_GRADE] = ctcae_grade(circ, e->params[FB_LLN]);
   return TS_OK;
 }
 
