@@ -96,15 +96,12 @@ int ts_cmd_summary(int argc, char **argv) {
   const char *path = NULL, *reference = NULL;
   ts_cox_ties ties = TS_COX_EFRON; /* progressions fall on scan days: Breslow would bias the HR towards 1 */
   for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--reference") == 0) {
-      if (++i >= argc)
-        return ts_cli_usage_error("summary: --reference needs an arm's name");
-      reference = argv[i];
-    } else if (strcmp(argv[i], "--ties") == 0) {
-      if (++i >= argc || (strcmp(argv[i], "breslow") != 0 && strcmp(argv[i], "efron") != 0))
-        return ts_cli_usage_error("summary: --ties needs breslow or efron");
-      ties = strcmp(argv[i], "efron") == 0 ? TS_COX_EFRON : TS_COX_BRESLOW;
-    } else if (argv[i][0] == '-') {
+    int taken = ts_summary_option("summary", argc, argv, &i, &reference, &ties);
+    if (taken > 1)
+      return taken;
+    if (taken)
+      continue;
+    if (argv[i][0] == '-') {
       return ts_cli_usage_error("summary: unknown option '%s'", argv[i]);
     } else if (!path) {
       path = argv[i];

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "results_db.h"
 #include "strutil.h"
 #include "yaml_tree.h"
@@ -567,4 +568,20 @@ int ts_summary_compute(sqlite3 *db, const char *path, const char *reference, ts_
   *s = (ts_summary){.ties = ties};
   summary_ctx c = {.db = db, .path = path, .s = s, .err = err};
   return summarize(&c, reference);
+}
+
+int ts_summary_option(const char *command, int argc, char **argv, int *i, const char **reference, ts_cox_ties *ties) {
+  if (strcmp(argv[*i], "--reference") == 0) {
+    if (++*i >= argc)
+      return ts_cli_usage_error("%s: --reference needs an arm's name", command);
+    *reference = argv[*i];
+    return 1;
+  }
+  if (strcmp(argv[*i], "--ties") == 0) {
+    if (++*i >= argc || (strcmp(argv[*i], "breslow") != 0 && strcmp(argv[*i], "efron") != 0))
+      return ts_cli_usage_error("%s: --ties needs breslow or efron", command);
+    *ties = strcmp(argv[*i], "efron") == 0 ? TS_COX_EFRON : TS_COX_BRESLOW;
+    return 1;
+  }
+  return 0;
 }

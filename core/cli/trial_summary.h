@@ -68,6 +68,11 @@ int ts_summary_compute(sqlite3 *db, const char *path, const char *reference, ts_
 
 void ts_summary_free(ts_summary *s);
 
+/* The options summary and report share, at argv[*i]: `--reference ARM` and `--ties breslow|efron`. Returns 1 when
+ * it took the option (and its value: *i moves past it), 0 when argv[*i] is not one of them, or the CLI's usage-error
+ * status (2, message printed, naming `command`) when the value is missing or wrong. */
+int ts_summary_option(const char *command, int argc, char **argv, int *i, const char **reference, ts_cox_ties *ties);
+
 /* A number as summary shows it: 5 significant digits (%.5g), or NA for NaN. Returns buf. */
 const char *ts_summary_num(char *buf, size_t cap, double v);
 

@@ -117,18 +117,15 @@ int ts_cmd_report(int argc, char **argv) {
   int force = 0;
   ts_cox_ties ties = TS_COX_EFRON; /* as summary's default */
   for (int i = 0; i < argc; i++) {
+    int taken = ts_summary_option("report", argc, argv, &i, &reference, &ties);
+    if (taken > 1)
+      return taken;
+    if (taken)
+      continue;
     if (strcmp(argv[i], "-o") == 0) {
       if (++i >= argc)
         return ts_cli_usage_error("report: -o needs a folder");
       dir = argv[i];
-    } else if (strcmp(argv[i], "--reference") == 0) {
-      if (++i >= argc)
-        return ts_cli_usage_error("report: --reference needs an arm's name");
-      reference = argv[i];
-    } else if (strcmp(argv[i], "--ties") == 0) {
-      if (++i >= argc || (strcmp(argv[i], "breslow") != 0 && strcmp(argv[i], "efron") != 0))
-        return ts_cli_usage_error("report: --ties needs breslow or efron");
-      ties = strcmp(argv[i], "efron") == 0 ? TS_COX_EFRON : TS_COX_BRESLOW;
     } else if (strcmp(argv[i], "--force") == 0) {
       force = 1;
     } else if (argv[i][0] == '-') {
