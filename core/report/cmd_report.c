@@ -39,8 +39,9 @@ static int read_signals(ts_report *r) {
   return rc;
 }
 
-/* The signal RECIST reads, from the scenario stored with the run (endpoints: recist: signal:). */
-static void read_recist_signal(ts_report *r) {
+/* The signals the endpoints read, from the scenario stored with the run: RECIST's (endpoints: recist: signal:) and
+ * the exposure's (endpoints: exposure:). */
+static void read_endpoint_signals(ts_report *r) {
   char *text = ts_results_run_value(r->db, "scenario_text");
   ts_yaml_doc *doc = NULL;
   ts_error err;
@@ -51,6 +52,9 @@ static void read_recist_signal(ts_report *r) {
     const ts_yaml_node *sig = rc && rc->kind == TS_YAML_MAPPING ? ts_yaml_get(rc, "signal") : NULL;
     if (sig && sig->kind == TS_YAML_SCALAR)
       snprintf(r->recist_signal, sizeof r->recist_signal, "%s", sig->scalar);
+    const ts_yaml_node *exposure = e && e->kind == TS_YAML_MAPPING ? ts_yaml_get(e, "exposure") : NULL;
+    if (exposure && exposure->kind == TS_YAML_SCALAR)
+      snprintf(r->exposure_signal, sizeof r->exposure_signal, "%s", exposure->scalar);
   }
   ts_yaml_free(doc);
   free(text);
@@ -85,7 +89,7 @@ static int prepare_dir(const char *dir, int force, ts_error *err) {
 static int build(ts_report *r) {
   if (read_signals(r) != 0)
     return -1;
-  read_recist_signal(r);
+  read_endpoint_signals(r);
   r->n_patient_ids = count_patient_ids(r->db);
   r->whatif = r->n_patient_ids == 1 && r->summary->n_arms > 1;
   const ts_summary *s = r->summary;

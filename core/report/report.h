@@ -44,9 +44,10 @@ typedef struct ts_report {
   const ts_summary *summary; /* the same statistics as `twinsim summary` */
   ts_report_signal *signals;
   size_t n_signals;
-  size_t n_patient_ids;    /* distinct patients (a patient simulated in several arms counts once) */
-  char recist_signal[128]; /* the observed signal RECIST reads (scenario endpoints.recist.signal), or "" */
-  int whatif;              /* one patient, several arms: the plans of a twin */
+  size_t n_patient_ids;      /* distinct patients (a patient simulated in several arms counts once) */
+  char recist_signal[128];   /* the observed signal RECIST reads (scenario endpoints.recist.signal), or "" */
+  char exposure_signal[128]; /* the concentration of the exposure endpoints (endpoints.exposure), or "" */
+  int whatif;                /* one patient, several arms: the plans of a twin */
   ts_page page;
   ts_error *err;
 } ts_report;

@@ -144,11 +144,19 @@ static void cell_text(ts_page *pg, sqlite3_stmt *st, int col) {
 static void endpoint_table(ts_report *r) {
   ts_page *pg = &r->page;
   int has_endpoints = r->summary->has_endpoints;
+  /* exposure: the highest Cmax of the cycles and the AUC over all of them, in the exposure signal's unit */
   const char *sql = has_endpoints
                         ? "SELECT p.arm, p.status, e.best_response, e.best_change, e.progression_time, e.pfs_time, "
-                          "e.pfs_event, e.os_time, e.os_event, e.worst_grade, e.cumulative_dose, e.dose_unit "
-                          "FROM patients p LEFT JOIN endpoints e ON e.patient_id = p.patient_id AND e.arm = p.arm"
-                        : "SELECT arm, status FROM patients";
+                          "e.pfs_event, e.os_time, e.os_event, e.worst_grade, e.cumulative_dose, e.dose_unit, "
+                          "(SELECT max(x.cmax) FROM exposure x WHERE x.patient_id = p.patient_id AND x.arm = p.arm), "
+                          "(SELECT sum(x.auc) FROM exposure x WHERE x.patient_id = p.patient_id AND x.arm = p.arm) "
+                          "FROM patients p LEFT JOIN endpoints e ON e.patient_id = p.patient_id AND e.arm = p.arm "
+                          "WHERE p.arm = ?1"
+                        : "SELECT arm, status FROM patients WHERE arm = ?1";
+  const ts_report_signal *exposure = NULL;
+  for (size_t i = 0; i < r->n_signals && r->exposure_signal[0]; i++)
+    if (strcmp(r->signals[i].name, r->exposure_signal) == 0)
+      exposure = &r->signals[i];
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
     ts_page_missing(pg, "The plans' endpoints cannot be read: %s.", sqlite3_errmsg(r->db));
@@ -156,12 +164,24 @@ static void endpoint_table(ts_report *r) {
   }
   if (!has_endpoints)
     ts_page_missing(pg, "The scenario defines no endpoints: the table shows each plan's status only.");
-  ts_page_add(pg, "<table class=\"whatif\">\n<tr><th>plan</th><th>status</th>%s</tr>\n",
+  ts_page_add(pg, "<table class=\"whatif\">\n<tr><th>plan</th><th>status</th>%s",
               has_endpoints ? "<th>best response</th><th>best change (%)</th><th>progression (d)</th><th>PFS (d)</th>"
                               "<th>PFS event</th><th>OS (d)</th><th>death</th><th>worst grade</th>"
                               "<th>cumulative dose</th>"
                             : "");
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  if (has_endpoints && exposure) {
+    ts_page_add(pg, "<th>highest Cmax of %s (", exposure->name);
+    ts_page_text(pg, exposure->unit);
+    ts_page_add(pg, ")</th><th>AUC of %s, all cycles (", exposure->name);
+    ts_page_text(pg, exposure->unit);
+    ts_page_add(pg, " d)</th>");
+  }
+  ts_page_add(pg, "</tr>\n");
+  for (size_t a = 0; a < r->summary->n_arms; a++) { /* the plans in the scenario's order, as in the figures */
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, r->summary->arms[a].name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW)
+      continue;
     ts_page_add(pg, "<tr>");
     cell_text(pg, st, 0);
     cell_text(pg, st, 1);
@@ -183,6 +203,10 @@ static void endpoint_table(ts_report *r) {
         ts_page_text(pg, sqlite3_column_text(st, 11) ? (const char *)sqlite3_column_text(st, 11) : "");
       }
       ts_page_add(pg, "</td>");
+      if (exposure) {
+        cell_number(pg, st, 12, 1);
+        cell_number(pg, st, 13, 1);
+      }
     }
     ts_page_add(pg, "</tr>\n");
   }

@@ -24,6 +24,7 @@
 
 #include <cairo.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "store.h"
 #include "test_support.h"
@@ -489,6 +490,37 @@ static void test_failed_patient(void **state) {
   free(html);
 }
 
+/* What-if (scenarios/whatif_schedules.yaml: one twin, three plans): the plans' endpoints and exposure in one table,
+ * in the scenario's order, the largest Cmax as stored; one overlay figure per recorded signal, no population plots. */
+static void test_what_if(void **state) {
+  (void)state;
+  const char *db = ts_test_path("whatif", "db");
+  ts_test_output o = cli("run", TS_TEST_SOURCE_DIR "/scenarios/whatif_schedules.yaml", "-o", db, "--quiet", NULL);
+  assert_int_equal(o.status, 0);
+  ts_test_output_free(&o);
+  char dir[1024];
+  char *html = report_ok(db, "whatif", NULL, NULL, NULL, NULL, dir, sizeof dir);
+  expect_in(html, "What-if: 3 plans for one twin");
+  expect_in(html, "highest Cmax of pk.C (mg/L)");
+  const char *q3w = strstr(html, "<td>q3w_100mg</td>"), *q2w = strstr(html, "<td>q2w_67mg</td>"),
+             *weekly = strstr(html, "<td>weekly_33mg</td>");
+  assert_true(q3w && q2w && weekly && q3w < q2w && q2w < weekly);
+  sqlite3 *sq;
+  assert_int_equal(sqlite3_open_v2(db, &sq, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_prepare_v2(sq, "SELECT max(cmax) FROM exposure WHERE arm = 'q3w_100mg'", -1, &st, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  char cmax[64];
+  snprintf(cmax, sizeof cmax, "<td class=\"num\">%.5g</td>", sqlite3_column_double(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(sq);
+  expect_in(q3w, cmax); /* on the plan's row: the hourly outputs see the 1-h infusion's peak, about 7.2 mg/L */
+  assert_int_equal(check_figures(html, dir), 5); /* pk.C, tumor.N, tumor.R, tox.ANC and tox.grade (the endpoint) */
+  assert_int_equal(count_of(html, "km_pfs.svg"), 0);
+  free(html);
+}
+
 static void test_single_arm(void **state) {
   (void)state;
   char *html = degenerate_report(run_scenario("single_arm"), "single");
@@ -558,6 +590,7 @@ int main(void) {
       cmocka_unit_test(test_figures_are_drawn),
       cmocka_unit_test(test_page_renders_in_chromium),
       cmocka_unit_test(test_failed_patient),
+      cmocka_unit_test(test_what_if),
       cmocka_unit_test(test_single_arm),
       cmocka_unit_test(test_no_events),
       cmocka_unit_test(test_no_endpoints_and_bad_input),
