@@ -136,7 +136,8 @@ static int describe_run(const ts_loaded *l, const ts_run_options *opt, run_descr
                           .models = d->models,
                           .n_models = sys->n_inst,
                           .signals = d->signals,
-                          .n_signals = sys->n_recorded};
+                          .n_signals = sys->n_recorded,
+                          .n_times_max = sc->n_output_times};
   return 0;
 }
 

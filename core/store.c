@@ -394,6 +394,20 @@ static int prepare_writes(ts_store *st, const ts_store_run *run, ts_error *err) 
 }
 
 /* Opens the (empty) file st->path and writes the schema and the run's metadata in one transaction. */
+/* Refuses a run whose trajectory rows could not be stored: one row holds the times and every recorded signal as
+ * vectors, which together must fit in SQLite's largest record (SQLITE_LIMIT_LENGTH, 1e9 bytes by default). */
+static int check_row_size(ts_store *st, const ts_store_run *run, ts_error *err) {
+  double bytes = (double)TS_VEC_BYTES * (double)(run->n_signals + 1) * (double)run->n_times_max;
+  double limit = (double)sqlite3_limit(st->db, SQLITE_LIMIT_LENGTH, -1) - 4096.0; /* room for the row's header */
+  if (bytes <= limit)
+    return 0;
+  return ts_fail(err, TS_E_INPUT,
+                 "%s: a simulation's trajectory would be %.3g bytes (%zu output times x %zu recorded signals and the "
+                 "times, 8 bytes each), more than this SQLite stores in one row (%.3g); record fewer signals or "
+                 "output times",
+                 st->path, bytes, run->n_times_max, run->n_signals, limit);
+}
+
 static int build(ts_store *st, const ts_store_run *run, ts_error *err) {
   int rc = sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
@@ -404,6 +418,8 @@ static int build(ts_store *st, const ts_store_run *run, ts_error *err) {
   if (run->n_signals > (size_t)limit - 4)
     return ts_fail(err, TS_E_INPUT, "%s: %zu recorded signals are too many: this SQLite allows at most %d", st->path,
                    run->n_signals, limit - 4);
+  if (check_row_size(st, run, err) != 0)
+    return -1;
   sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
   /* Best effort: where WAL cannot be had (a VFS without shared memory) the rollback journal stays, as safe and
    * only slower (an fsync per patient). */
@@ -583,7 +599,7 @@ int ts_store_resume(const char *path, const ts_store_run *run, ts_store **out, t
     goto fail;
   }
   sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
-  if (check_same_run(st, run, err) != 0)
+  if (check_same_run(st, run, err) != 0 || check_row_size(st, run, err) != 0)
     goto fail;
   sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
   if ((rc = sqlite3_exec(st->db,
@@ -665,11 +681,11 @@ static int put_trajectory(ts_store *st, const ts_store_patient *p) {
   }
   sqlite3_stmt *s = st->put_row;
   int rc = sqlite3_bind_int64(s, 3, (sqlite3_int64)n);
-  unsigned char *at = st->vectors;
-  for (size_t j = 0; j <= st->n_signals && rc == SQLITE_OK; j++, at += bytes) {
-    if (j == 0)
+  for (size_t j = 0; j <= st->n_signals && rc == SQLITE_OK; j++) {
+    unsigned char *at = n ? st->vectors + j * bytes : NULL; /* no arithmetic on a NULL buffer when n is 0 */
+    if (j == 0 && n)
       ts_vec_encode(at, p->times, n, 1);
-    else
+    else if (n)
       ts_vec_encode(at, p->values + (j - 1), n, st->n_signals);
     /* a zero-length BLOB, not NULL, for a patient that failed before its first output */
     rc = sqlite3_bind_blob64(s, 4 + (int)j, n ? (const void *)at : "", bytes, SQLITE_STATIC);
@@ -844,6 +860,11 @@ fail:
     if (rb != SQLITE_OK) {
       ts_error_append(err, "%s: the rollback of patient %lld failed too: %s", st->path, id, sqlite3_errmsg(st->db));
       release_statements(st);
+      if (st->in_batch) { /* its savepoint cannot be undone: give up the whole batch rather than commit half of it */
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        st->in_batch = 0;
+        ts_error_append(err, "%s: the patients written before it in the same batch are not stored either", st->path);
+      }
     }
   } else if (st->in_batch) {
     /* SQLite gave up the whole transaction (a full disk, an I/O error): the batch's other patients are gone too. */

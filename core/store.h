@@ -58,6 +58,8 @@ typedef struct ts_store_run {
                                      ASCII case (SQLite's column names do) and may not be patient_id, arm,
                                      n_times or time */
   size_t n_signals;
+  size_t n_times_max; /* output times of one simulation at most (the scenario's grid): a trajectory row must fit in
+                         one SQLite value, which is checked when the store is created or resumed; 0: not checked */
 } ts_store_run;
 
 typedef struct ts_store_param { /* one row of `parameters` */

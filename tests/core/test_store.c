@@ -474,6 +474,28 @@ static void test_unwritable_place(void **state) {
   rmdir(dir);
 }
 
+/* A trajectory row holds every recorded signal's vector: 3 signals and the times at 40 million output times would be
+ * 1.28 GB, more than SQLite keeps in one value; refused before anything is simulated, and no file is left. At 10
+ * million output times (320 MB) the store is made. */
+static void test_trajectory_row_too_large(void **state) {
+  (void)state;
+  const char *path = ts_test_path("store-huge-rows", "db");
+  ts_store_run run = test_run();
+  run.n_times_max = 40000000;
+  ts_store *st = NULL;
+  ts_error err;
+  ts_error_clear(&err);
+  assert_int_equal(ts_store_create(path, &run, 0, &st, &err), -1);
+  assert_int_equal(err.code, TS_E_INPUT);
+  assert_non_null(strstr(err.message, "40000000 output times x 3 recorded signals"));
+  assert_non_null(strstr(err.message, "more than this SQLite stores in one row"));
+  assert_null(st);
+  assert_false(exists(path));
+  run.n_times_max = 10000000;
+  assert_int_equal(ts_store_create(path, &run, 0, &st, &err), 0);
+  ts_store_close(st);
+}
+
 static void test_bad_signal_names(void **state) {
   (void)state;
   const char *path = ts_test_path("store-badsignals", "db");
@@ -779,6 +801,7 @@ int main(void) {
       cmocka_unit_test(test_existing_file_refused),
       cmocka_unit_test(test_stale_wal_ignored),
       cmocka_unit_test(test_unwritable_place),
+      cmocka_unit_test(test_trajectory_row_too_large),
       cmocka_unit_test(test_bad_signal_names),
       cmocka_unit_test(test_failed_write_leaves_no_trace),
       cmocka_unit_test(test_killed_run_keeps_committed_patients),
