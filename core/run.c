@@ -315,6 +315,7 @@ typedef struct shared_run {
   ts_run_summary *summary;
   progress pr;
   size_t total;
+  size_t already_stored; /* simulations a resumed database held at the start */
 } shared_run;
 
 /* One worker: its own simulator (CVODE memory, plugin instances) and buffers, reused patient after patient. */
@@ -380,8 +381,15 @@ static void mark_done(void *ctx, int64_t patient_id, const char *arm) {
   if (patient_id < (int64_t)sh->first_patient || patient_id > (int64_t)sh->last_patient || !arm)
     return;
   for (size_t a = 0; a < sys->n_arms; a++)
-    if (strcmp(sys->arms[a].name, arm) == 0)
+    if (strcmp(sys->arms[a].name, arm) == 0) {
       sh->done[((uint64_t)patient_id - sh->first_patient) * sys->n_arms + a] = 1;
+      sh->already_stored++;
+    }
+}
+
+/* Has the caller asked the run to stop (ts_run_options.interrupt)? */
+static int interrupt_asked(const ts_run_options *opt) {
+  return opt->interrupt && atomic_load_explicit(opt->interrupt, memory_order_relaxed) != 0;
 }
 
 /* Takes patients until none is left (or another worker failed); the first error stops the run. */
@@ -397,7 +405,7 @@ static void *work(void *arg) {
   for (;;) {
     pthread_mutex_lock(&sh->lock);
     uint64_t k = sh->next_patient++;
-    int done = sh->stop || k > sh->last_patient || (sh->opt->interrupt && *sh->opt->interrupt);
+    int done = sh->stop || k > sh->last_patient || interrupt_asked(sh->opt);
     pthread_mutex_unlock(&sh->lock);
     if (done)
       break;
@@ -476,6 +484,11 @@ int ts_run(const ts_loaded *l, const ts_run_options *opt, ts_run_summary *summar
                    .summary = summary,
                    .total = (size_t)(last + 1 - first) * per_patient};
   sh.pr = (progress){.tty = isatty(2), .quiet = opt->quiet || sh.total < 2, .start = t0};
+  summary->n_planned = sh.total;
+  if (interrupt_asked(opt)) { /* stopped before it started: no database is made, replaced or reopened */
+    summary->interrupted = 1;
+    return 0;
+  }
   size_t jobs = opt->jobs ? opt->jobs : default_jobs();
   if (jobs > last + 1 - first) /* a shard can be empty: one worker then finds nothing to do */
     jobs = last >= first ? (size_t)(last + 1 - first) : 1;
@@ -496,6 +509,7 @@ int ts_run(const ts_loaded *l, const ts_run_options *opt, ts_run_summary *summar
       (opt->resume ? ts_store_resume(opt->output_path, &desc.run, &sh.store, err)
                    : ts_store_create(opt->output_path, &desc.run, opt->replace, &sh.store, err)) != 0)
     goto done;
+  summary->opened = 1;
   if (pthread_mutex_init(&sh.lock, NULL) != 0) {
     ts_fail(err, TS_E_INTERNAL, "cannot create a mutex");
     goto done;
@@ -531,8 +545,8 @@ int ts_run(const ts_loaded *l, const ts_run_options *opt, ts_run_summary *summar
     goto done;
   }
   show_progress(&sh.pr, summary->n_patients + summary->n_resumed, sh.total, summary->n_failed, 1);
-  summary->n_planned = sh.total;
-  summary->interrupted = opt->interrupt && *opt->interrupt && summary->n_patients + summary->n_resumed < sh.total;
+  summary->n_stored = summary->n_patients + sh.already_stored;
+  summary->interrupted = interrupt_asked(opt) && summary->n_stored < sh.total;
   rc = ts_store_finish(sh.store, summary->interrupted ? "interrupted" : "complete", err);
   sh.store = NULL;
   summary->seconds = now_seconds() - t0;

@@ -3,7 +3,7 @@
 #ifndef TWINSIM_CORE_RUN_H
 #define TWINSIM_CORE_RUN_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -30,9 +30,11 @@ typedef struct ts_run_options {
   size_t jobs;             /* worker threads; 0: one per core. The results do not depend on it */
   int resume;              /* complete an interrupted run in output_path: simulate only what it lacks */
   unsigned shard, shards;  /* shard k of N (1-based): patients floor((k-1) n/N)+1 .. floor(k n/N); 0 of 0: all */
-  /* When not NULL and it becomes non-zero (a signal handler's flag), the workers take no new patient, the ones
-   * being simulated are finished and stored with everything queued, and the run is closed as 'interrupted'. */
-  const volatile sig_atomic_t *interrupt;
+  /* When not NULL and it becomes non-zero (a signal handler's flag: a lock-free atomic, which C11 lets a handler
+   * set and other threads read), the workers take no new patient, the ones being simulated are finished and stored
+   * with everything queued, and the run is closed as 'interrupted'. Already set when ts_run starts: nothing is
+   * simulated and the database is not touched. */
+  const atomic_int *interrupt;
 } ts_run_options;
 
 typedef struct ts_run_summary {
@@ -43,6 +45,8 @@ typedef struct ts_run_summary {
   double seconds;   /* wall-clock time of the simulation and storage */
   int interrupted;  /* stopped by opt->interrupt: the database is closed as 'interrupted', --resume completes it */
   size_t n_planned; /* simulations of the whole run (of this shard) */
+  size_t n_stored;  /* simulations in the database when the run ended (resumed ones included) */
+  int opened;       /* the database was created or reopened (0 when interrupted before that) */
 } ts_run_summary;
 
 /* Simulates every patient of a loaded scenario into a new database. A failed patient is recorded (status 'failed'

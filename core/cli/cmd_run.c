@@ -2,8 +2,10 @@
  *
  * Ctrl-C (SIGINT) or SIGTERM stops a run without losing a simulated patient: the patients being simulated are
  * finished and stored with everything queued, the database is closed as 'interrupted', and the exit status is 130
- * (143 for SIGTERM); `--resume` completes it. A second signal ends the process at once (the default action). */
+ * (143 for SIGTERM); `--resume` completes it. A signal before the first patient leaves any existing database
+ * untouched. A second signal ends the process at once (the default action). */
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,21 +22,25 @@ static void default_output(const char *scenario, char *out, size_t cap) {
   snprintf(out, cap, "%.*s.db", len, base);
 }
 
-static volatile sig_atomic_t interrupted_by; /* the signal that asked the run to stop, 0 while none did */
+/* The signal that asked the run to stop, 0 while none did. A lock-free atomic: the handler may run on any thread
+ * and the workers read it (a volatile sig_atomic_t is only safe within the handler's own thread). */
+static atomic_int interrupted_by;
 
-static void on_stop_signal(int sig) {
-  interrupted_by = sig;
-}
-
-/* SIGINT and SIGTERM set interrupted_by once; the handler then resets itself, so a second signal kills. */
-static void catch_stop_signals(void) {
+static void set_stop_handler(void (*handler)(int)) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_stop_signal;
-  sa.sa_flags = SA_RESETHAND;
+  sa.sa_handler = handler;
+  sa.sa_flags = SA_RESTART; /* a write to the database or the terminal is not cut short */
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+}
+
+/* The first SIGINT or SIGTERM asks the run to stop; both signals then get their default action back (sigaction is
+ * async-signal-safe), so any second one ends the process. */
+static void on_stop_signal(int sig) {
+  atomic_store_explicit(&interrupted_by, sig, memory_order_relaxed);
+  set_stop_handler(SIG_DFL);
 }
 
 int ts_cmd_run(int argc, char **argv) {
@@ -85,7 +91,7 @@ int ts_cmd_run(int argc, char **argv) {
   opt.output_path = output;
   opt.interrupt = &interrupted_by;
 
-  catch_stop_signals(); /* from here: a signal while loading stops the run before its first patient */
+  set_stop_handler(on_stop_signal); /* from here: a signal while loading stops the run before its first patient */
   ts_error err;
   ts_error_clear(&err);
   ts_loaded loaded;
@@ -97,12 +103,16 @@ int ts_cmd_run(int argc, char **argv) {
   if (rc != 0)
     return ts_cli_report(&err);
   if (summary.interrupted) {
-    fprintf(stderr,
-            "twinsim: interrupted by %s: %zu of %zu simulations are stored in %s (every one simulated); "
-            "`twinsim run %s -o %s --resume` completes the run\n",
-            interrupted_by == SIGTERM ? "SIGTERM" : "SIGINT", summary.n_patients + summary.n_resumed, summary.n_planned,
-            output, scenario, output);
-    return 128 + (int)interrupted_by;
+    int sig = atomic_load_explicit(&interrupted_by, memory_order_relaxed);
+    const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+    if (!summary.opened)
+      fprintf(stderr, "twinsim: interrupted by %s before the run started: %s was not touched\n", name, output);
+    else
+      fprintf(stderr,
+              "twinsim: interrupted by %s: %zu of %zu simulations are stored in %s (every one simulated); "
+              "`twinsim run %s -o %s --resume` completes the run\n",
+              name, summary.n_stored, summary.n_planned, output, scenario, output);
+    return 128 + sig;
   }
   if (!opt.quiet) {
     printf("twinsim: %zu patient%s simulated, %zu failed, in %.3f s; results in %s\n", summary.n_patients,

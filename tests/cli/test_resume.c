@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -181,6 +182,31 @@ static void test_interrupt_stores_every_simulated_patient(void **state) {
   assert_true(checked > 0);
 }
 
+/* A stop asked before the run starts (Ctrl-C while the scenario loads) simulates nothing and leaves an existing
+ * database as it was, even with --force. */
+static void test_interrupt_before_start_touches_nothing(void **state) {
+  (void)state;
+  const char *db = ts_test_path("untouched", "db");
+  assert_int_equal(ts_test_write_file(db, "not a database, and it stays\n"), 0);
+  ts_loaded loaded;
+  ts_error err;
+  ts_error_clear(&err);
+  assert_int_equal(ts_load(SCENARIO, &loaded, &err), 0);
+  atomic_int stop = SIGINT;
+  ts_run_options opt = {.output_path = db, .replace = 1, .quiet = 1, .jobs = 2, .interrupt = &stop};
+  ts_run_summary summary;
+  assert_int_equal(ts_run(&loaded, &opt, &summary, &err), 0);
+  ts_loaded_free(&loaded);
+  assert_true(summary.interrupted);
+  assert_false(summary.opened);
+  assert_int_equal(summary.n_stored, 0);
+  assert_int_equal(summary.n_planned, 600);
+  char *text = ts_test_read_file(db, NULL);
+  assert_non_null(text);
+  assert_string_equal(text, "not a database, and it stays\n");
+  free(text);
+}
+
 static void test_shards_merge_to_the_unsharded_run(void **state) {
   (void)state;
   const char *full = ts_test_path("unsharded", "db"), *merged = ts_test_path("merged", "db");
@@ -256,6 +282,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kill_and_resume),
       cmocka_unit_test(test_interrupt_stores_every_simulated_patient),
+      cmocka_unit_test(test_interrupt_before_start_touches_nothing),
       cmocka_unit_test(test_shards_merge_to_the_unsharded_run),
       cmocka_unit_test(test_bad_shards_and_resume),
       cmocka_unit_test(test_resume_of_schema_2_refused),
