@@ -137,8 +137,9 @@ static int check_rhs(checker *c, model_env *e) {
   return finite;
 }
 
-/* ts_eval.outputs_wanted: asked for one output only, a model gives it the same value as when asked for all, and the
- * same derivatives (which may not read an output it skipped). */
+/* ts_eval.outputs_wanted: asked for no output (what a right-hand side asks of a model nothing is wired to), or for
+ * one only, a model gives the same derivatives as when asked for all (they may not read an output it skipped), and
+ * the one output its value. Skipped outputs hold NaN, so derivatives that read one show it. */
 static void check_outputs_wanted(checker *c, model_env *e) {
   const ts_model *m = e->m;
   if (m->n_outputs == 0) {
@@ -150,21 +151,28 @@ static void check_outputs_wanted(checker *c, model_env *e) {
   double *out = calloc(m->n_outputs, sizeof(double)), *deriv = calloc(m->n_states + 1, sizeof(double));
   char wrong[512] = "";
   size_t used = 0;
-  for (uint32_t o = 0; wanted && out && deriv && o < m->n_outputs; o++) {
+  int ok = wanted && out && deriv;
+  /* o = n_outputs: no output wanted; else output o alone */
+  for (uint32_t o = 0; ok && o <= m->n_outputs; o++) {
     memset(wanted, 0, m->n_outputs);
-    wanted[o] = 1;
+    if (o < m->n_outputs)
+      wanted[o] = 1;
     for (uint32_t k = 0; k < m->n_outputs; k++)
       out[k] = NAN; /* what a skipped output holds, should the derivatives read it */
     int rc = eval_wanted(e, 0.0, e->states, e->inputs, wanted, out, deriv);
-    int same = rc == TS_OK && !memcmp(&out[o], &e->outputs[o], sizeof(double)) &&
-               !memcmp(deriv, e->deriv, m->n_states * sizeof(double));
+    int same = rc == TS_OK && all_finite(deriv, m->n_states) && (o == m->n_outputs || out[o] == e->outputs[o]);
+    for (uint32_t k = 0; same && k < m->n_states; k++)
+      same = deriv[k] == e->deriv[k];
     if (!same && used < sizeof wrong)
-      used += (size_t)snprintf(wrong + used, sizeof wrong - used, "%s%s", used ? ", " : "", m->outputs[o].name);
+      used += (size_t)snprintf(wrong + used, sizeof wrong - used, "%s%s%s", used ? "; " : "",
+                               o < m->n_outputs ? "only " : "no output", o < m->n_outputs ? m->outputs[o].name : "");
   }
-  report(c, !*wrong, "outputs on demand",
-         *wrong ? "asked for only %s, the model gives another value or other derivatives than when asked for all"
-                : "%s",
-         *wrong ? wrong : "each output asked for alone has its value, and the derivatives do not change");
+  if (!ok)
+    report(c, 0, "outputs on demand", "out of memory");
+  else
+    report(c, !*wrong, "outputs on demand",
+           *wrong ? "asked for %s, the model gives another value or other derivatives than when asked for all" : "%s",
+           *wrong ? wrong : "asked for no output or for each alone, the model gives the same values and derivatives");
   free(wanted), free(out), free(deriv);
 }
 

@@ -254,10 +254,12 @@ typedef struct ts_eval {
   double *derivatives; /* n_states: written by compute_derivatives(); NULL in compute_outputs() */
 
   /* (since 1.1) Which outputs the host reads from this compute_outputs() call: NULL means all of them; else
-   * n_outputs flags, and an output whose flag is 0 is read by nothing outside the model at this evaluation (no
-   * wire, in a right-hand side evaluation), so the model MAY leave it unwritten, e.g. skip an expensive cbrt() on
-   * every solver step. Outputs its own compute_derivatives() reads it MUST still write. Test with
-   * ts_output_wanted(). Only set in compute_outputs(); MAY be ignored (computing everything is always right). */
+   * n_outputs flags, and an output whose flag is 0 is read by nothing outside the model at this evaluation (in a
+   * right-hand side: no wire reads it; at a recorded sample: it is neither wired, recorded nor observed), so the
+   * model MAY leave it unwritten, e.g. skip an expensive cbrt() on every solver step. Outputs its own
+   * compute_derivatives() reads it MUST still write, whatever the flags (all of them may be 0). Test with
+   * ts_output_wanted(). Meaningful only in compute_outputs(): in other callbacks its value is unspecified. MAY be
+   * ignored (computing everything is always right). `twinsim plugin check` verifies the contract. */
   const unsigned char *outputs_wanted;
 } ts_eval;
 
