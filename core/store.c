@@ -37,7 +37,8 @@ struct ts_store {
   size_t n_signals;
   unsigned char *vectors; /* one trajectory's time and signal vectors, encoded (vectors_cap bytes) */
   size_t vectors_cap;
-  int in_batch;                                    /* between ts_store_batch_begin and _commit */
+  int in_batch;   /* between ts_store_batch_begin and _commit */
+  int batch_lost; /* a failure ended the open batch: its patients are not stored (ts_store_batch_commit says so) */
   sqlite3_stmt *begin, *commit, *rollback;         /* a transaction: a batch, or one patient outside batches */
   sqlite3_stmt *savepoint, *release, *rollback_to; /* one patient inside a batch */
   sqlite3_stmt *put_patient, *put_param, *put_row, *put_event;
@@ -863,12 +864,14 @@ fail:
       if (st->in_batch) { /* its savepoint cannot be undone: give up the whole batch rather than commit half of it */
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         st->in_batch = 0;
+        st->batch_lost = 1;
         ts_error_append(err, "%s: the patients written before it in the same batch are not stored either", st->path);
       }
     }
   } else if (st->in_batch) {
     /* SQLite gave up the whole transaction (a full disk, an I/O error): the batch's other patients are gone too. */
     st->in_batch = 0;
+    st->batch_lost = 1;
     ts_error_append(err, "%s: the patients written before it in the same batch are not stored either", st->path);
   }
   return -1;
@@ -888,8 +891,13 @@ int ts_store_batch_begin(ts_store *st, ts_error *err) {
 }
 
 int ts_store_batch_commit(ts_store *st, ts_error *err) {
-  if (!st->in_batch) /* nothing open: a failure inside already ended it (and said so) */
+  if (!st->in_batch) { /* nothing open: a failure inside already ended it (and said so), or none was begun */
+    int lost = st->batch_lost;
+    st->batch_lost = 0;
+    if (lost)
+      return ts_fail(err, TS_E_IO, "%s: the batch was lost with the patient that failed", st->path);
     return sqlite3_get_autocommit(st->db) ? 0 : ts_fail(err, TS_E_INTERNAL, "%s: no batch is open", st->path);
+  }
   st->in_batch = 0;
   int rc = run_stmt(st->commit);
   if (rc == SQLITE_OK)

@@ -154,7 +154,8 @@ int ts_store_write_patient(ts_store *st, const ts_store_patient *p, ts_error *er
  * is still all or nothing on its own (a savepoint): a patient refused leaves nothing and the batch goes on. The batch
  * becomes durable at the commit, all of it or none of it (a crash before the commit loses the whole batch, never part
  * of a patient). Should SQLite abandon the transaction itself (a full disk), the failing write says so, the patients
- * written before it in the batch are lost too, and ts_store_batch_commit then returns 0 with nothing to commit. */
+ * written before it in the batch are lost too, and ts_store_batch_commit then returns -1 (TS_E_IO), saying the batch
+ * was lost, so that none of its patients is counted as stored. */
 int ts_store_batch_begin(ts_store *st, ts_error *err);
 int ts_store_batch_commit(ts_store *st, ts_error *err);
 
