@@ -384,12 +384,9 @@ int ts_cmd_export(int argc, char **argv) {
     return ts_cli_usage_error("export: usage: twinsim export DB --csv DIR [--force]");
   export_ctx c = {.db_path = db_path, .dir = dir};
   ts_error_clear(&c.err);
-  struct stat sb;
   int rc = 0;
-  if (stat(db_path, &sb) != 0 || !S_ISREG(sb.st_mode))
-    rc = ts_fail(&c.err, TS_E_IO, "%s: no such database file", db_path);
-  else if (sqlite3_open_v2(db_path, &c.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-    rc = ts_fail(&c.err, TS_E_IO, "%s: cannot open: %s", db_path, c.db ? sqlite3_errmsg(c.db) : "out of memory");
+  if (!(c.db = ts_results_open(db_path, 0, &c.err)))
+    rc = -1;
   else if (sqlite3_exec(c.db, "SELECT count(*) FROM patients", NULL, NULL, NULL) != SQLITE_OK)
     rc = ts_fail(&c.err, TS_E_INPUT, "%s: not a twinsim results database (%s)", db_path, sqlite3_errmsg(c.db));
   if (rc == 0)

@@ -8,14 +8,12 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <sqlite3.h>
 
 #include "cli.h"
+#include "results_db.h"
 #include "trial_summary.h"
-
-#define BUSY_TIMEOUT_MS 5000
 
 /* Prints the summary in its fixed-width layout: a header, then per arm its lines (label, value, detail, interval). */
 static void print_summary(const char *path, const ts_summary *s) {
@@ -113,18 +111,9 @@ int ts_cmd_summary(int argc, char **argv) {
     return ts_cli_usage_error("summary: usage: twinsim summary DB [--reference ARM] [--ties breslow|efron]");
   ts_error err;
   ts_error_clear(&err);
-  struct stat sb;
-  if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-    ts_fail(&err, TS_E_IO, "%s: no such database file", path);
+  sqlite3 *db = ts_results_open(path, 1, &err);
+  if (!db)
     return ts_cli_report(&err);
-  }
-  sqlite3 *db = NULL;
-  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-    ts_fail(&err, TS_E_IO, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_close(db);
-    return ts_cli_report(&err);
-  }
-  sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
   ts_summary s;
   int rc = ts_summary_compute(db, path, reference, ties, &s, &err);
   if (rc == 0)

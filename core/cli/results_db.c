@@ -5,10 +5,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store.h"
 #include "store_vec.h"
 #include "strutil.h"
+
+#define RESULTS_BUSY_TIMEOUT_MS 5000 /* another process may be writing the database (a run, summary) */
+
+sqlite3 *ts_results_open(const char *path, int writable, ts_error *err) {
+  struct stat sb;
+  if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    ts_fail(err, TS_E_IO, "%s: no such database file", path);
+    return NULL;
+  }
+  sqlite3 *db = NULL;
+  if (sqlite3_open_v2(path, &db, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    ts_fail(err, TS_E_IO, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    return NULL;
+  }
+  sqlite3_busy_timeout(db, RESULTS_BUSY_TIMEOUT_MS);
+  return db;
+}
 
 int ts_results_table_exists(sqlite3 *db, const char *name) {
   sqlite3_stmt *st;

@@ -8,6 +8,13 @@
 
 #include <sqlite3.h>
 
+#include "error.h"
+
+/* Opens the existing results database at path, read-only or (writable non-zero) for writing, with a busy timeout;
+ * never creates one. NULL with err set (TS_E_IO, naming the path) when path is not a regular file or SQLite cannot
+ * open it. Close with sqlite3_close. */
+sqlite3 *ts_results_open(const char *path, int writable, ts_error *err);
+
 /* 1 when the database has a table of that name, else 0 (also when it cannot be read). */
 int ts_results_table_exists(sqlite3 *db, const char *name);
 

@@ -15,8 +15,6 @@
 #include "results_db.h"
 #include "yaml_tree.h"
 
-#define BUSY_TIMEOUT_MS 5000
-
 /* The signals table, in column order. */
 static int read_signals(ts_report *r) {
   sqlite3_stmt *st;
@@ -145,18 +143,9 @@ int ts_cmd_report(int argc, char **argv) {
         "report: usage: twinsim report DB -o DIR [--reference ARM] [--ties breslow|efron] [--force]");
   ts_error err;
   ts_error_clear(&err);
-  struct stat sb;
-  if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-    ts_fail(&err, TS_E_IO, "%s: no such database file", path);
+  sqlite3 *db = ts_results_open(path, 0, &err);
+  if (!db)
     return ts_cli_report(&err);
-  }
-  sqlite3 *db = NULL;
-  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-    ts_fail(&err, TS_E_IO, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_close(db);
-    return ts_cli_report(&err);
-  }
-  sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
   ts_summary s;
   ts_report r = {.db = db, .db_path = path, .dir = dir, .summary = &s, .err = &err};
   int rc = ts_summary_compute(db, path, reference, ties, &s, &err);
