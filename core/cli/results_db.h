@@ -1,5 +1,6 @@
-/* Read-only queries on a results database, shared by the commands that read one (summary, export, report). The
- * trajectory is read only through ts_results_each_trajectory / ts_results_each_simulation, which know its layout. */
+/* Opening a results database and read-only queries on it, shared by the commands that read one (summary, export,
+ * report). The trajectory is read only through ts_results_each_trajectory / ts_results_each_simulation, which know
+ * its layout. */
 #ifndef TWINSIM_CLI_RESULTS_DB_H
 #define TWINSIM_CLI_RESULTS_DB_H
 
