@@ -22,38 +22,15 @@
  */
 #include "pk_models.h"
 
-#include <math.h>
-#include <stdbool.h>
-
 /* ---- one_compartment ---------------------------------------------------------------------------------- */
 
 enum { OC_CL, OC_V, OC_N_PARAMS };
 enum { OC_A, OC_N_STATES };
 enum { OC_C, OC_N_OUTPUTS };
 
-static const ts_param oc_params[OC_N_PARAMS] = {
-    [OC_CL] = {.name = "CL",
-               .unit = "L/d",
-               .default_value = 120.0,
-               .lower = 0.0,
-               .upper = INFINITY,
-               .doc = "Clearance from the central compartment (RP-1 typical value 120 L/d)"},
-    [OC_V] = {.name = "V",
-              .unit = "L",
-              .default_value = 10.0,
-              .lower = 0.0,
-              .flags = TS_PARAM_LOWER_OPEN,
-              .upper = INFINITY,
-              .doc = "Volume of distribution of the central compartment, > 0 (RP-1 typical V1 10 L)"},
-};
+static const ts_param oc_params[OC_N_PARAMS] = {PK_ONE_COMPARTMENT_PARAMS};
 
-static const ts_state oc_states[OC_N_STATES] = {
-    [OC_A] = {.name = "A",
-              .unit = "mg",
-              .nominal = 1.0,
-              .flags = TS_STATE_NONNEGATIVE,
-              .doc = "Amount of drug in the central compartment; 0 at the start of every patient"},
-};
+static const ts_state oc_states[OC_N_STATES] = {PK_ONE_COMPARTMENT_STATES(OC_A)};
 
 static const ts_output oc_outputs[OC_N_OUTPUTS] = {
     PK_CONCENTRATION_OUTPUT("A", "V"),
@@ -125,47 +102,9 @@ enum { TC_CL, TC_V1, TC_Q, TC_V2, TC_N_PARAMS };
 enum { TC_A1, TC_A2, TC_N_STATES };
 enum { TC_C, TC_N_OUTPUTS };
 
-static const ts_param tc_params[TC_N_PARAMS] = {
-    [TC_CL] = {.name = "CL",
-               .unit = "L/d",
-               .default_value = 120.0,
-               .lower = 0.0,
-               .upper = INFINITY,
-               .doc = "Clearance from the central compartment (RP-1 typical value 120 L/d)"},
-    [TC_V1] = {.name = "V1",
-               .unit = "L",
-               .default_value = 10.0,
-               .lower = 0.0,
-               .flags = TS_PARAM_LOWER_OPEN,
-               .upper = INFINITY,
-               .doc = "Volume of the central compartment, > 0 (RP-1 typical value 10 L)"},
-    [TC_Q] = {.name = "Q",
-              .unit = "L/d",
-              .default_value = 48.0,
-              .lower = 0.0,
-              .upper = INFINITY,
-              .doc = "Inter-compartmental clearance between central and peripheral (RP-1 typical value 48 L/d)"},
-    [TC_V2] = {.name = "V2",
-               .unit = "L",
-               .default_value = 20.0,
-               .lower = 0.0,
-               .flags = TS_PARAM_LOWER_OPEN,
-               .upper = INFINITY,
-               .doc = "Volume of the peripheral compartment, > 0 (RP-1 typical value 20 L)"},
-};
+static const ts_param tc_params[TC_N_PARAMS] = {PK_TWO_COMPARTMENT_PARAMS};
 
-static const ts_state tc_states[TC_N_STATES] = {
-    [TC_A1] = {.name = "A1",
-               .unit = "mg",
-               .nominal = 1.0,
-               .flags = TS_STATE_NONNEGATIVE,
-               .doc = "Amount of drug in the central compartment; 0 at the start of every patient"},
-    [TC_A2] = {.name = "A2",
-               .unit = "mg",
-               .nominal = 1.0,
-               .flags = TS_STATE_NONNEGATIVE,
-               .doc = "Amount of drug in the peripheral compartment; 0 at the start of every patient"},
-};
+static const ts_state tc_states[TC_N_STATES] = {PK_TWO_COMPARTMENT_STATES(TC_A1)};
 
 static const ts_output tc_outputs[TC_N_OUTPUTS] = {
     PK_CONCENTRATION_OUTPUT("A1", "V1"),
@@ -235,73 +174,14 @@ const ts_model pk_two_compartment = {
 
 /* ---- three_compartment ---------------------------------------------------------------------------------- */
 
-/* Defaults: the docetaxel typical values of Bruno et al. 1996 (J Pharmacokinet Biopharm 24:153) as used in
- * scenarios/pk_docetaxel.yaml, rounded to four digits: CL 36.7 L/h, V1 7.14 L, and the rate constants k12 1.07,
- * k21 1.74, k13 1.28, k31 0.0787 /h turned into Q2 = k12*V1, V2 = Q2/k21, Q3 = k13*V1, V3 = Q3/k31 (the rate
- * constants were not checked against the paper; docs/models/pk.md says how far they were checked). */
+/* Defaults: docetaxel's (Bruno et al. 1996), see PK_THREE_COMPARTMENT_PARAMS in pk_models.h. */
 enum { THC_CL, THC_V1, THC_Q2, THC_V2, THC_Q3, THC_V3, THC_N_PARAMS };
 enum { THC_A1, THC_A2, THC_A3, THC_N_STATES };
 enum { THC_C, THC_N_OUTPUTS };
 
-static const ts_param thc_params[THC_N_PARAMS] = {
-    [THC_CL] = {.name = "CL",
-                .unit = "L/d",
-                .default_value = 880.8,
-                .lower = 0.0,
-                .upper = INFINITY,
-                .doc = "Clearance from the central compartment (docetaxel, Bruno et al. 1996: 36.7 L/h = 880.8 L/d)"},
-    [THC_V1] = {.name = "V1",
-                .unit = "L",
-                .default_value = 7.14,
-                .lower = 0.0,
-                .flags = TS_PARAM_LOWER_OPEN,
-                .upper = INFINITY,
-                .doc = "Volume of the central compartment, > 0 (docetaxel, Bruno et al. 1996: 7.14 L)"},
-    [THC_Q2] = {.name = "Q2",
-                .unit = "L/d",
-                .default_value = 183.4,
-                .lower = 0.0,
-                .upper = INFINITY,
-                .doc = "Inter-compartmental clearance central <-> first peripheral (docetaxel: k12*V1, k12 1.07 /h)"},
-    [THC_V2] = {.name = "V2",
-                .unit = "L",
-                .default_value = 4.391,
-                .lower = 0.0,
-                .flags = TS_PARAM_LOWER_OPEN,
-                .upper = INFINITY,
-                .doc = "Volume of the first (fast) peripheral compartment, > 0 (docetaxel: Q2/k21, k21 1.74 /h)"},
-    [THC_Q3] = {.name = "Q3",
-                .unit = "L/d",
-                .default_value = 219.3,
-                .lower = 0.0,
-                .upper = INFINITY,
-                .doc = "Inter-compartmental clearance central <-> second peripheral (docetaxel: k13*V1, k13 1.28 /h)"},
-    [THC_V3] = {.name = "V3",
-                .unit = "L",
-                .default_value = 116.1,
-                .lower = 0.0,
-                .flags = TS_PARAM_LOWER_OPEN,
-                .upper = INFINITY,
-                .doc = "Volume of the second (slow) peripheral compartment, > 0 (docetaxel: Q3/k31, k31 0.0787 /h)"},
-};
+static const ts_param thc_params[THC_N_PARAMS] = {PK_THREE_COMPARTMENT_PARAMS};
 
-static const ts_state thc_states[THC_N_STATES] = {
-    [THC_A1] = {.name = "A1",
-                .unit = "mg",
-                .nominal = 1.0,
-                .flags = TS_STATE_NONNEGATIVE,
-                .doc = "Amount of drug in the central compartment; 0 at the start of every patient"},
-    [THC_A2] = {.name = "A2",
-                .unit = "mg",
-                .nominal = 1.0,
-                .flags = TS_STATE_NONNEGATIVE,
-                .doc = "Amount of drug in the first peripheral compartment; 0 at the start of every patient"},
-    [THC_A3] = {.name = "A3",
-                .unit = "mg",
-                .nominal = 1.0,
-                .flags = TS_STATE_NONNEGATIVE,
-                .doc = "Amount of drug in the second peripheral compartment; 0 at the start of every patient"},
-};
+static const ts_state thc_states[THC_N_STATES] = {PK_THREE_COMPARTMENT_STATES(THC_A1)};
 
 static const ts_output thc_outputs[THC_N_OUTPUTS] = {
     PK_CONCENTRATION_OUTPUT("A1", "V1"),

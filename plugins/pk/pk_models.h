@@ -10,6 +10,8 @@
 
 #include <twinsim/plugin.h>
 
+#include <math.h>
+
 /* Descriptors are shared between the plugin's files but not exported from the library. */
 #define PK_INTERNAL __attribute__((visibility("hidden")))
 
@@ -38,6 +40,56 @@ extern PK_INTERNAL const ts_model pk_auc;                    /* pk_auc.c */
     .doc = "Intravenous dose into the central compartment (bolus: added to " central "; infusion: rate into d" central \
            "/dt)"                                                                                                      \
   }
+
+/* Descriptor elements of the linear models: a clearance (L/d, >= 0), a volume (L, > 0) and a drug amount (mg). */
+#define PK_CLEARANCE(pname, value, what)                                                                               \
+  { .name = pname, .unit = "L/d", .default_value = value, .lower = 0.0, .upper = INFINITY, .doc = what }
+#define PK_VOLUME(pname, value, what)                                                                                  \
+  {                                                                                                                    \
+    .name = pname, .unit = "L", .default_value = value, .lower = 0.0, .flags = TS_PARAM_LOWER_OPEN, .upper = INFINITY, \
+    .doc = what                                                                                                        \
+  }
+#define PK_AMOUNT(sname, where)                                                                                        \
+  {                                                                                                                    \
+    .name = sname, .unit = "mg", .nominal = 1.0, .flags = TS_STATE_NONNEGATIVE,                                        \
+    .doc = "Amount of drug in the " where "; 0 at the start of every patient"                                          \
+  }
+
+/* The disposition parameters of the intravenous models and of their oral twins, from index 0 in pk_disposition's
+ * order (CL, V1, then Q and V of each peripheral compartment), with their defaults: RP-1's typical values for one
+ * and two compartments, docetaxel's for three (Bruno et al. 1996, J Pharmacokinet Biopharm 24:153, as in
+ * scenarios/pk_docetaxel.yaml, rounded to four digits: CL 36.7 L/h, V1 7.14 L, and the rate constants k12 1.07, k21
+ * 1.74, k13 1.28, k31 0.0787 /h turned into Q2 = k12*V1, V2 = Q2/k21, Q3 = k13*V1, V3 = Q3/k31; the rate constants
+ * were not checked against the paper, docs/models/pk.md says how far they were). */
+#define PK_ONE_COMPARTMENT_PARAMS                                                                                      \
+  [0] = PK_CLEARANCE("CL", 120.0, "Clearance from the central compartment (RP-1 typical value 120 L/d)"),              \
+  [1] = PK_VOLUME("V", 10.0, "Volume of distribution of the central compartment, > 0 (RP-1 typical V1 10 L)")
+#define PK_TWO_COMPARTMENT_PARAMS                                                                                      \
+  [0] = PK_CLEARANCE("CL", 120.0, "Clearance from the central compartment (RP-1 typical value 120 L/d)"),              \
+  [1] = PK_VOLUME("V1", 10.0, "Volume of the central compartment, > 0 (RP-1 typical value 10 L)"),                     \
+  [2] = PK_CLEARANCE("Q", 48.0,                                                                                        \
+                     "Inter-compartmental clearance between central and peripheral (RP-1 typical value 48 L/d)"),      \
+  [3] = PK_VOLUME("V2", 20.0, "Volume of the peripheral compartment, > 0 (RP-1 typical value 20 L)")
+#define PK_THREE_COMPARTMENT_PARAMS                                                                                    \
+  [0] = PK_CLEARANCE("CL", 880.8,                                                                                      \
+                     "Clearance from the central compartment (docetaxel, Bruno et al. 1996: 36.7 L/h = 880.8 L/d)"),   \
+  [1] = PK_VOLUME("V1", 7.14, "Volume of the central compartment, > 0 (docetaxel, Bruno et al. 1996: 7.14 L)"),        \
+  [2] = PK_CLEARANCE("Q2", 183.4,                                                                                      \
+                     "Inter-compartmental clearance central <-> first peripheral (docetaxel: k12*V1, k12 1.07 /h)"),   \
+  [3] = PK_VOLUME("V2", 4.391,                                                                                         \
+                  "Volume of the first (fast) peripheral compartment, > 0 (docetaxel: Q2/k21, k21 1.74 /h)"),          \
+  [4] = PK_CLEARANCE("Q3", 219.3,                                                                                      \
+                     "Inter-compartmental clearance central <-> second peripheral (docetaxel: k13*V1, k13 1.28 /h)"),  \
+  [5] = PK_VOLUME("V3", 116.1,                                                                                         \
+                  "Volume of the second (slow) peripheral compartment, > 0 (docetaxel: Q3/k31, k31 0.0787 /h)")
+
+/* The disposition's amounts, from state index `first` (0 for the intravenous models, 1 after an oral depot). */
+#define PK_ONE_COMPARTMENT_STATES(first) [first] = PK_AMOUNT("A", "central compartment")
+#define PK_TWO_COMPARTMENT_STATES(first)                                                                               \
+  [first] = PK_AMOUNT("A1", "central compartment"), [(first) + 1] = PK_AMOUNT("A2", "peripheral compartment")
+#define PK_THREE_COMPARTMENT_STATES(first)                                                                             \
+  [first] = PK_AMOUNT("A1", "central compartment"), [(first) + 1] = PK_AMOUNT("A2", "first peripheral compartment"),   \
+  [(first) + 2] = PK_AMOUNT("A3", "second peripheral compartment")
 
 /*
  * Linear mammillary disposition: a central compartment (amount a[0], volume V1, clearance CL) exchanging with

@@ -123,279 +123,75 @@ static int oral_jacobian(int n_periph, const ts_eval *e, double *d_deriv_d_state
                            .lag_time = NULL,                                                                           \
                            .doc = "Intravenous dose into the central compartment (no F, no lag)"}
 
-/* The single output, C = central amount / central volume. */
+/* A model with n_periph peripheral compartments: its four callbacks bound to the shared ones, and its descriptor.
+ * It reads the arrays prefix_params and prefix_states; central and volume name its central amount and volume. */
+#define ORAL_MODEL(prefix, n_periph, model_name, model_doc, central, volume)                                           \
+  static const ts_output prefix##_outputs[] = {PK_CONCENTRATION_OUTPUT(central, volume)};                              \
+  static const ts_dose_target prefix##_dose_targets[] = {ORAL_DOSE_TARGETS(central)};                                  \
+  static int prefix##_init(void *instance, const ts_host *host, const double *params, double t0, double *y0) {         \
+    (void)instance, (void)host, (void)params, (void)t0;                                                                \
+    return oral_init(n_periph, y0);                                                                                    \
+  }                                                                                                                    \
+  static int prefix##_compute_outputs(void *instance, const ts_eval *e) {                                              \
+    (void)instance;                                                                                                    \
+    return oral_outputs(e);                                                                                            \
+  }                                                                                                                    \
+  static int prefix##_compute_derivatives(void *instance, const ts_eval *e) {                                          \
+    (void)instance;                                                                                                    \
+    return oral_derivatives(n_periph, e);                                                                              \
+  }                                                                                                                    \
+  static int prefix##_jacobian(void *instance, const ts_eval *e, double *dfdx, double *dfdu, double *dgdx,             \
+                               double *dgdu) {                                                                         \
+    (void)instance, (void)dfdu, (void)dgdu;                                                                            \
+    return oral_jacobian(n_periph, e, dfdx, dgdx);                                                                     \
+  }                                                                                                                    \
+  const ts_model pk_##prefix = {TS_MODEL_HEADER,                                                                       \
+                                .name = model_name,                                                                    \
+                                .version = "1.0.0",                                                                    \
+                                .doc = model_doc,                                                                      \
+                                .params = prefix##_params,                                                             \
+                                .n_params = ORAL_N_PARAMS(n_periph),                                                   \
+                                .states = prefix##_states,                                                             \
+                                .n_states = ORAL_N_STATES(n_periph),                                                   \
+                                .outputs = prefix##_outputs,                                                           \
+                                .n_outputs = 1,                                                                        \
+                                .dose_targets = prefix##_dose_targets,                                                 \
+                                .n_dose_targets = 2,                                                                   \
+                                .init = prefix##_init,                                                                 \
+                                .compute_outputs = prefix##_compute_outputs,                                           \
+                                .compute_derivatives = prefix##_compute_derivatives,                                   \
+                                .jacobian = prefix##_jacobian}
+
 /* ---- one_compartment_oral ------------------------------------------------------------------------------------ */
 
-static const ts_param oc_oral_params[ORAL_N_PARAMS(0)] = {
-    [0] = {.name = "CL",
-           .unit = "L/d",
-           .default_value = 120.0,
-           .lower = 0.0,
-           .upper = INFINITY,
-           .doc = "Clearance from the central compartment (default as one_compartment, RP-1's 120 L/d)"},
-    [1] = {.name = "V",
-           .unit = "L",
-           .default_value = 10.0,
-           .lower = 0.0,
-           .flags = TS_PARAM_LOWER_OPEN,
-           .upper = INFINITY,
-           .doc = "Volume of distribution of the central compartment, > 0 (default as one_compartment, 10 L)"},
-    ORAL_ABSORPTION_PARAMS(0),
-};
+static const ts_param one_compartment_oral_params[ORAL_N_PARAMS(0)] = {PK_ONE_COMPARTMENT_PARAMS,
+                                                                       ORAL_ABSORPTION_PARAMS(0)};
 
-static const ts_state oc_oral_states[ORAL_N_STATES(0)] = {
-    ORAL_DEPOT_STATE,
-    [ORAL_A1] = {.name = "A",
-                 .unit = "mg",
-                 .nominal = 1.0,
-                 .flags = TS_STATE_NONNEGATIVE,
-                 .doc = "Amount of drug in the central compartment; 0 at the start of every patient"},
-};
+static const ts_state one_compartment_oral_states[ORAL_N_STATES(0)] = {ORAL_DEPOT_STATE,
+                                                                       PK_ONE_COMPARTMENT_STATES(ORAL_A1)};
 
-static const ts_output oc_oral_outputs[] = {PK_CONCENTRATION_OUTPUT("A", "V")};
-static const ts_dose_target oc_oral_dose_targets[] = {ORAL_DOSE_TARGETS("A")};
-
-static int oc_oral_init(void *instance, const ts_host *host, const double *params, double t0, double *y0) {
-  (void)instance, (void)host, (void)params, (void)t0;
-  return oral_init(0, y0);
-}
-static int oc_oral_compute_outputs(void *instance, const ts_eval *e) {
-  (void)instance;
-  return oral_outputs(e);
-}
-static int oc_oral_compute_derivatives(void *instance, const ts_eval *e) {
-  (void)instance;
-  return oral_derivatives(0, e);
-}
-static int oc_oral_jacobian(void *instance, const ts_eval *e, double *dfdx, double *dfdu, double *dgdx, double *dgdu) {
-  (void)instance, (void)dfdu, (void)dgdu;
-  return oral_jacobian(0, e, dfdx, dgdx);
-}
-
-const ts_model pk_one_compartment_oral = {
-    TS_MODEL_HEADER,
-    .name = "one_compartment_oral",
-    .version = "1.0.0",
-    .doc = "One-compartment linear PK with first-order absorption (CL, V, ka, F, tlag; depot and IV), C = A/V",
-    .params = oc_oral_params,
-    .n_params = ORAL_N_PARAMS(0),
-    .states = oc_oral_states,
-    .n_states = ORAL_N_STATES(0),
-    .inputs = NULL,
-    .n_inputs = 0,
-    .outputs = oc_oral_outputs,
-    .n_outputs = 1,
-    .dose_targets = oc_oral_dose_targets,
-    .n_dose_targets = 2,
-    .flags = 0,
-    .create = NULL,
-    .destroy = NULL,
-    .init = oc_oral_init,
-    .compute_outputs = oc_oral_compute_outputs,
-    .compute_derivatives = oc_oral_compute_derivatives,
-    .jacobian = oc_oral_jacobian,
-    .step = NULL,
-    .bolus = NULL,
-};
+ORAL_MODEL(one_compartment_oral, 0, "one_compartment_oral",
+           "One-compartment linear PK with first-order absorption (CL, V, ka, F, tlag; depot and IV), C = A/V", "A",
+           "V");
 
 /* ---- two_compartment_oral ------------------------------------------------------------------------------------ */
 
-static const ts_param tc_oral_params[ORAL_N_PARAMS(1)] = {
-    [0] = {.name = "CL",
-           .unit = "L/d",
-           .default_value = 120.0,
-           .lower = 0.0,
-           .upper = INFINITY,
-           .doc = "Clearance from the central compartment (default as two_compartment, RP-1's 120 L/d)"},
-    [1] = {.name = "V1",
-           .unit = "L",
-           .default_value = 10.0,
-           .lower = 0.0,
-           .flags = TS_PARAM_LOWER_OPEN,
-           .upper = INFINITY,
-           .doc = "Volume of the central compartment, > 0 (default as two_compartment, 10 L)"},
-    [2] = {.name = "Q",
-           .unit = "L/d",
-           .default_value = 48.0,
-           .lower = 0.0,
-           .upper = INFINITY,
-           .doc = "Inter-compartmental clearance central <-> peripheral (default as two_compartment, 48 L/d)"},
-    [3] = {.name = "V2",
-           .unit = "L",
-           .default_value = 20.0,
-           .lower = 0.0,
-           .flags = TS_PARAM_LOWER_OPEN,
-           .upper = INFINITY,
-           .doc = "Volume of the peripheral compartment, > 0 (default as two_compartment, 20 L)"},
-    ORAL_ABSORPTION_PARAMS(1),
-};
+static const ts_param two_compartment_oral_params[ORAL_N_PARAMS(1)] = {PK_TWO_COMPARTMENT_PARAMS,
+                                                                       ORAL_ABSORPTION_PARAMS(1)};
 
-static const ts_state tc_oral_states[ORAL_N_STATES(1)] = {
-    ORAL_DEPOT_STATE,
-    [ORAL_A1] = {.name = "A1",
-                 .unit = "mg",
-                 .nominal = 1.0,
-                 .flags = TS_STATE_NONNEGATIVE,
-                 .doc = "Amount of drug in the central compartment; 0 at the start of every patient"},
-    [ORAL_A1 + 1] = {.name = "A2",
-                     .unit = "mg",
-                     .nominal = 1.0,
-                     .flags = TS_STATE_NONNEGATIVE,
-                     .doc = "Amount of drug in the peripheral compartment; 0 at the start of every patient"},
-};
+static const ts_state two_compartment_oral_states[ORAL_N_STATES(1)] = {ORAL_DEPOT_STATE,
+                                                                       PK_TWO_COMPARTMENT_STATES(ORAL_A1)};
 
-static const ts_output tc_oral_outputs[] = {PK_CONCENTRATION_OUTPUT("A1", "V1")};
-static const ts_dose_target tc_oral_dose_targets[] = {ORAL_DOSE_TARGETS("A1")};
-
-static int tc_oral_init(void *instance, const ts_host *host, const double *params, double t0, double *y0) {
-  (void)instance, (void)host, (void)params, (void)t0;
-  return oral_init(1, y0);
-}
-static int tc_oral_compute_outputs(void *instance, const ts_eval *e) {
-  (void)instance;
-  return oral_outputs(e);
-}
-static int tc_oral_compute_derivatives(void *instance, const ts_eval *e) {
-  (void)instance;
-  return oral_derivatives(1, e);
-}
-static int tc_oral_jacobian(void *instance, const ts_eval *e, double *dfdx, double *dfdu, double *dgdx, double *dgdu) {
-  (void)instance, (void)dfdu, (void)dgdu;
-  return oral_jacobian(1, e, dfdx, dgdx);
-}
-
-const ts_model pk_two_compartment_oral = {
-    TS_MODEL_HEADER,
-    .name = "two_compartment_oral",
-    .version = "1.0.0",
-    .doc = "Two-compartment linear PK with first-order absorption (CL, V1, Q, V2, ka, F, tlag), C = A1/V1",
-    .params = tc_oral_params,
-    .n_params = ORAL_N_PARAMS(1),
-    .states = tc_oral_states,
-    .n_states = ORAL_N_STATES(1),
-    .inputs = NULL,
-    .n_inputs = 0,
-    .outputs = tc_oral_outputs,
-    .n_outputs = 1,
-    .dose_targets = tc_oral_dose_targets,
-    .n_dose_targets = 2,
-    .flags = 0,
-    .create = NULL,
-    .destroy = NULL,
-    .init = tc_oral_init,
-    .compute_outputs = tc_oral_compute_outputs,
-    .compute_derivatives = tc_oral_compute_derivatives,
-    .jacobian = tc_oral_jacobian,
-    .step = NULL,
-    .bolus = NULL,
-};
+ORAL_MODEL(two_compartment_oral, 1, "two_compartment_oral",
+           "Two-compartment linear PK with first-order absorption (CL, V1, Q, V2, ka, F, tlag), C = A1/V1", "A1", "V1");
 
 /* ---- three_compartment_oral ---------------------------------------------------------------------------------- */
 
-static const ts_param thc_oral_params[ORAL_N_PARAMS(2)] = {
-    [0] = {.name = "CL",
-           .unit = "L/d",
-           .default_value = 880.8,
-           .lower = 0.0,
-           .upper = INFINITY,
-           .doc = "Clearance from the central compartment (default as three_compartment: docetaxel, 36.7 L/h)"},
-    [1] = {.name = "V1",
-           .unit = "L",
-           .default_value = 7.14,
-           .lower = 0.0,
-           .flags = TS_PARAM_LOWER_OPEN,
-           .upper = INFINITY,
-           .doc = "Volume of the central compartment, > 0 (default as three_compartment, 7.14 L)"},
-    [2] = {.name = "Q2",
-           .unit = "L/d",
-           .default_value = 183.4,
-           .lower = 0.0,
-           .upper = INFINITY,
-           .doc = "Inter-compartmental clearance central <-> first peripheral (default as three_compartment)"},
-    [3] = {.name = "V2",
-           .unit = "L",
-           .default_value = 4.391,
-           .lower = 0.0,
-           .flags = TS_PARAM_LOWER_OPEN,
-           .upper = INFINITY,
-           .doc = "Volume of the first peripheral compartment, > 0 (default as three_compartment)"},
-    [4] = {.name = "Q3",
-           .unit = "L/d",
-           .default_value = 219.3,
-           .lower = 0.0,
-           .upper = INFINITY,
-           .doc = "Inter-compartmental clearance central <-> second peripheral (default as three_compartment)"},
-    [5] = {.name = "V3",
-           .unit = "L",
-           .default_value = 116.1,
-           .lower = 0.0,
-           .flags = TS_PARAM_LOWER_OPEN,
-           .upper = INFINITY,
-           .doc = "Volume of the second peripheral compartment, > 0 (default as three_compartment)"},
-    ORAL_ABSORPTION_PARAMS(2),
-};
+static const ts_param three_compartment_oral_params[ORAL_N_PARAMS(2)] = {PK_THREE_COMPARTMENT_PARAMS,
+                                                                         ORAL_ABSORPTION_PARAMS(2)};
 
-static const ts_state thc_oral_states[ORAL_N_STATES(2)] = {
-    ORAL_DEPOT_STATE,
-    [ORAL_A1] = {.name = "A1",
-                 .unit = "mg",
-                 .nominal = 1.0,
-                 .flags = TS_STATE_NONNEGATIVE,
-                 .doc = "Amount of drug in the central compartment; 0 at the start of every patient"},
-    [ORAL_A1 + 1] = {.name = "A2",
-                     .unit = "mg",
-                     .nominal = 1.0,
-                     .flags = TS_STATE_NONNEGATIVE,
-                     .doc = "Amount of drug in the first peripheral compartment; 0 at the start of every patient"},
-    [ORAL_A1 + 2] = {.name = "A3",
-                     .unit = "mg",
-                     .nominal = 1.0,
-                     .flags = TS_STATE_NONNEGATIVE,
-                     .doc = "Amount of drug in the second peripheral compartment; 0 at the start of every patient"},
-};
+static const ts_state three_compartment_oral_states[ORAL_N_STATES(2)] = {ORAL_DEPOT_STATE,
+                                                                         PK_THREE_COMPARTMENT_STATES(ORAL_A1)};
 
-static const ts_output thc_oral_outputs[] = {PK_CONCENTRATION_OUTPUT("A1", "V1")};
-static const ts_dose_target thc_oral_dose_targets[] = {ORAL_DOSE_TARGETS("A1")};
-
-static int thc_oral_init(void *instance, const ts_host *host, const double *params, double t0, double *y0) {
-  (void)instance, (void)host, (void)params, (void)t0;
-  return oral_init(2, y0);
-}
-static int thc_oral_compute_outputs(void *instance, const ts_eval *e) {
-  (void)instance;
-  return oral_outputs(e);
-}
-static int thc_oral_compute_derivatives(void *instance, const ts_eval *e) {
-  (void)instance;
-  return oral_derivatives(2, e);
-}
-static int thc_oral_jacobian(void *instance, const ts_eval *e, double *dfdx, double *dfdu, double *dgdx, double *dgdu) {
-  (void)instance, (void)dfdu, (void)dgdu;
-  return oral_jacobian(2, e, dfdx, dgdx);
-}
-
-const ts_model pk_three_compartment_oral = {
-    TS_MODEL_HEADER,
-    .name = "three_compartment_oral",
-    .version = "1.0.0",
-    .doc = "Three-compartment linear PK with first-order absorption (CL, V1, Q2, V2, Q3, V3, ka, F, tlag)",
-    .params = thc_oral_params,
-    .n_params = ORAL_N_PARAMS(2),
-    .states = thc_oral_states,
-    .n_states = ORAL_N_STATES(2),
-    .inputs = NULL,
-    .n_inputs = 0,
-    .outputs = thc_oral_outputs,
-    .n_outputs = 1,
-    .dose_targets = thc_oral_dose_targets,
-    .n_dose_targets = 2,
-    .flags = 0,
-    .create = NULL,
-    .destroy = NULL,
-    .init = thc_oral_init,
-    .compute_outputs = thc_oral_compute_outputs,
-    .compute_derivatives = thc_oral_compute_derivatives,
-    .jacobian = thc_oral_jacobian,
-    .step = NULL,
-    .bolus = NULL,
-};
+ORAL_MODEL(three_compartment_oral, 2, "three_compartment_oral",
+           "Three-compartment linear PK with first-order absorption (CL, V1, Q2, V2, Q3, V3, ka, F, tlag)", "A1", "V1");
