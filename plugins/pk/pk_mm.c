@@ -55,22 +55,11 @@ enum { OMM_C, OMM_N_OUTPUTS };
 static const ts_param omm_params[OMM_N_PARAMS] = {
     [OMM_VMAX] = MM_VMAX_PARAM,
     [OMM_KM] = MM_KM_PARAM,
-    [OMM_V] = {.name = "V",
-               .unit = "L",
-               .default_value = 10.0,
-               .lower = 0.0,
-               .flags = TS_PARAM_LOWER_OPEN,
-               .upper = INFINITY,
-               .doc = "Volume of distribution of the central compartment, > 0 (default as one_compartment, 10 L)"},
+    [OMM_V] = PK_VOLUME("V", 10.0,
+                        "Volume of distribution of the central compartment, > 0 (default as one_compartment, 10 L)"),
 };
 
-static const ts_state omm_states[OMM_N_STATES] = {
-    [OMM_A] = {.name = "A",
-               .unit = "mg",
-               .nominal = 1.0,
-               .flags = TS_STATE_NONNEGATIVE,
-               .doc = "Amount of drug in the central compartment; 0 at the start of every patient"},
-};
+static const ts_state omm_states[OMM_N_STATES] = {PK_ONE_COMPARTMENT_STATES(OMM_A)};
 
 static const ts_output omm_outputs[OMM_N_OUTPUTS] = {
     PK_CONCENTRATION_OUTPUT("A", "V"),
@@ -153,40 +142,13 @@ enum { TMM_C, TMM_N_OUTPUTS };
 static const ts_param tmm_params[TMM_N_PARAMS] = {
     [TMM_VMAX] = MM_VMAX_PARAM,
     [TMM_KM] = MM_KM_PARAM,
-    [TMM_V1] = {.name = "V1",
-                .unit = "L",
-                .default_value = 10.0,
-                .lower = 0.0,
-                .flags = TS_PARAM_LOWER_OPEN,
-                .upper = INFINITY,
-                .doc = "Volume of the central compartment, > 0 (default as two_compartment, 10 L)"},
-    [TMM_Q] = {.name = "Q",
-               .unit = "L/d",
-               .default_value = 48.0,
-               .lower = 0.0,
-               .upper = INFINITY,
-               .doc = "Inter-compartmental clearance central <-> peripheral (default as two_compartment, 48 L/d)"},
-    [TMM_V2] = {.name = "V2",
-                .unit = "L",
-                .default_value = 20.0,
-                .lower = 0.0,
-                .flags = TS_PARAM_LOWER_OPEN,
-                .upper = INFINITY,
-                .doc = "Volume of the peripheral compartment, > 0 (default as two_compartment, 20 L)"},
+    [TMM_V1] = PK_VOLUME("V1", 10.0, "Volume of the central compartment, > 0 (default as two_compartment, 10 L)"),
+    [TMM_Q] = PK_CLEARANCE("Q", 48.0,
+                           "Inter-compartmental clearance central <-> peripheral (default as two_compartment, 48 L/d)"),
+    [TMM_V2] = PK_VOLUME("V2", 20.0, "Volume of the peripheral compartment, > 0 (default as two_compartment, 20 L)"),
 };
 
-static const ts_state tmm_states[TMM_N_STATES] = {
-    [TMM_A1] = {.name = "A1",
-                .unit = "mg",
-                .nominal = 1.0,
-                .flags = TS_STATE_NONNEGATIVE,
-                .doc = "Amount of drug in the central compartment; 0 at the start of every patient"},
-    [TMM_A2] = {.name = "A2",
-                .unit = "mg",
-                .nominal = 1.0,
-                .flags = TS_STATE_NONNEGATIVE,
-                .doc = "Amount of drug in the peripheral compartment; 0 at the start of every patient"},
-};
+static const ts_state tmm_states[TMM_N_STATES] = {PK_TWO_COMPARTMENT_STATES(TMM_A1)};
 
 static const ts_output tmm_outputs[TMM_N_OUTPUTS] = {
     PK_CONCENTRATION_OUTPUT("A1", "V1"),
