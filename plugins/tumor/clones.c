@@ -237,14 +237,8 @@ static int tc_jacobian(void *instance, const ts_eval *e, double *d_deriv_d_state
   U[TC_S + TC_IN_GROWTH_INHIBITION * TC_N_STATES] = -p[TC_ALPHA] * l * s;
   U[TC_R + TC_IN_GROWTH_INHIBITION * TC_N_STATES] = -p[TC_ALPHA] * l * r;
 
-  const double rho = p[TC_CELL_DENSITY];
-  const double ddiameter = tumor_diameter(tumor_volume(n, rho)) / (3.0 * n);
   double *O = d_out_d_states;
-  for (int j = 0; j < TC_N_STATES; j++) {
-    O[TC_N + j * TC_N_OUTPUTS] = 1.0;
-    O[TC_VOLUME + j * TC_N_OUTPUTS] = 1.0 / rho;
-    O[TC_DIAMETER + j * TC_N_OUTPUTS] = ddiameter;
-  }
+  tumor_size_jacobian(O, TC_N_OUTPUTS, TC_N_STATES, TC_N, TC_VOLUME, TC_DIAMETER, n, p[TC_CELL_DENSITY]);
   O[TC_RESISTANT_FRACTION + TC_S * TC_N_OUTPUTS] = -r / (n * n);
   O[TC_RESISTANT_FRACTION + TC_R * TC_N_OUTPUTS] = s / (n * n);
   return TS_OK;
@@ -523,13 +517,7 @@ static int lv_jacobian(void *instance, const ts_eval *e, double *d_deriv_d_state
   }
   J[LV_PSA + LV_PSA * LV_N_STATES] = -p[LV_DELTA];
 
-  const double rho = p[LV_CELL_DENSITY];
-  const double ddiameter = tumor_diameter(tumor_volume(n, rho)) / (3.0 * n);
-  for (int j = 0; j < LV_CLONES; j++) {
-    d_out_d_states[LV_N + j * LV_N_OUTPUTS] = 1.0;
-    d_out_d_states[LV_VOLUME + j * LV_N_OUTPUTS] = 1.0 / rho;
-    d_out_d_states[LV_DIAMETER + j * LV_N_OUTPUTS] = ddiameter;
-  }
+  tumor_size_jacobian(d_out_d_states, LV_N_OUTPUTS, LV_CLONES, LV_N, LV_VOLUME, LV_DIAMETER, n, p[LV_CELL_DENSITY]);
   return TS_OK;
 }
 

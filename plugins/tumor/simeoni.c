@@ -228,13 +228,7 @@ static int sm_jacobian(void *instance, const ts_eval *e, double *d_deriv_d_state
   U[SM_X2 + SM_IN_KILL_RATE * SM_N_STATES] = x[SM_X1];
   U[SM_X1 + SM_IN_GROWTH_INHIBITION * SM_N_STATES] = -f * x[SM_X1];
 
-  const double rho = p[SM_CELL_DENSITY];
-  const double ddiameter = tumor_diameter(tumor_volume(w, rho)) / (3.0 * w);
-  for (int j = 0; j < SM_N_STATES; j++) {
-    d_out_d_states[SM_N + j * SM_N_OUTPUTS] = 1.0;
-    d_out_d_states[SM_VOLUME + j * SM_N_OUTPUTS] = 1.0 / rho;
-    d_out_d_states[SM_DIAMETER + j * SM_N_OUTPUTS] = ddiameter;
-  }
+  tumor_size_jacobian(d_out_d_states, SM_N_OUTPUTS, SM_N_STATES, SM_N, SM_VOLUME, SM_DIAMETER, w, p[SM_CELL_DENSITY]);
   return TS_OK;
 }
 

@@ -29,6 +29,20 @@ static inline double tumor_diameter(double volume) {
   return cbrt(6.0 * volume / TUMOR_PI);
 }
 
+/* The Jacobian rows of the size outputs N, volume and diameter (rows n_row, volume_row and diameter_row of the
+ * column-major d_out_d_states, n_outputs rows) of a tumor of n cells at density rho, N being the sum of the model's
+ * first n_cells states: dN/dx = 1, dvolume/dx = 1/rho, ddiameter/dx = diameter/(3 N). */
+static inline void tumor_size_jacobian(double *d_out_d_states, int n_outputs, int n_cells, int n_row, int volume_row,
+                                       int diameter_row, double n, double rho) {
+  const double ddiameter = tumor_diameter(tumor_volume(n, rho)) / (3.0 * n);
+  for (int j = 0; j < n_cells; j++) {
+    double *column = d_out_d_states + j * n_outputs;
+    column[n_row] = 1.0;
+    column[volume_row] = 1.0 / rho;
+    column[diameter_row] = ddiameter;
+  }
+}
+
 /* The growth laws of growth.c. */
 extern const ts_model tumor_exponential;
 extern const ts_model tumor_logistic;
